@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Build the images the lab needs on this machine (no registry): the Debian sid base, then bitcoind (Knots).
+#   images/build.sh [--rebuild]
+set -euo pipefail
+
+# Debian sid's bitcoin-knots prints "v29.4.3.knots20260508"; the Dockerfile checks VERSION against that.
+KNOTS_VERSION=29.4
+BITCOIND_IMAGE=bitcoin-netlab/bitcoind:knots-$KNOTS_VERSION
+
+cd "$(dirname "$0")"
+rebuild=false
+case "${1:-}" in
+  "") ;;
+  --rebuild) rebuild=true ;;
+  *) echo "usage: $0 [--rebuild]" >&2; exit 2 ;;
+esac
+
+timed() {
+  local what=$1 start=$SECONDS; shift
+  "$@"
+  echo "build: $what done in $((SECONDS - start))s"
+}
+
+if $rebuild; then
+  docker image rm debian:sid-slim "$BITCOIND_IMAGE" >/dev/null 2>&1 || true
+fi
+
+timed debian:sid-slim base/build-base.sh sid
+
+if ! $rebuild && docker image inspect "$BITCOIND_IMAGE" >/dev/null 2>&1; then
+  echo "build: $BITCOIND_IMAGE already exists (use --rebuild to build it again)"
+else
+  timed "$BITCOIND_IMAGE" docker build -q --force-rm \
+    --build-arg IMPLEMENTATION=knots --build-arg VERSION="$KNOTS_VERSION" \
+    --label netlab.image=bitcoind --tag "$BITCOIND_IMAGE" bitcoind
+fi

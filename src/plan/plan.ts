@@ -1,0 +1,197 @@
+// topology + stack settings → LabPlan. Pure and deterministic: no I/O, no clock, no randomness, so the same
+// input gives a byte-identical plan, and a node keeps its name, address, ports and args when others are added.
+import { TopologyError } from "../topology/errors.js";
+import type { LabNode, Topology } from "../topology/model.js";
+import type { OptionValue } from "../topology/schema.js";
+import { CHAIN_PARAMS, ZMQ_PORTS } from "./chains.js";
+import {
+  FIRST_NODE_OFFSET,
+  P2P_PORT_OFFSET,
+  addressAt,
+  checkStackSettings,
+  nodeCapacity,
+  type StackSettings,
+} from "./stack.js";
+import type { EdgePlan, ImagePlan, Labels, LabPlan, NodePlan } from "./types.js";
+
+export const IMAGE_REPOSITORY = "bitcoin-netlab/bitcoind";
+export const BITCOIND_CONTEXT = "images/bitcoind";
+export const DATA_DIR = "/home/bitcoin/.bitcoin";
+
+/** bitcoind options that may be given several times; a topology adds to them instead of replacing them. */
+const LIST_OPTIONS = new Set([
+  "whitelist", "whitebind", "rpcallowip", "rpcauth", "rpcwhitelist", "bind", "externalip", "seednode", "debug",
+  "debugexclude", "uacomment", "onlynet", "wallet", "deprecatedrpc", "loadblock",
+]);
+
+const CHAIN_ARG: Record<Topology["chain"], string> = { main: "main", testnet: "test", testnet4: "testnet4", signet: "signet", regtest: "regtest" };
+
+export function imageName(implementation: string, version: string): string {
+  return `${IMAGE_REPOSITORY}:${implementation}-${version}`;
+}
+
+function majorVersion(version: string): number {
+  return Number.parseInt(version, 10);
+}
+
+function optionText(value: string | number | boolean): string {
+  if (value === true) return "1";
+  if (value === false) return "0";
+  return String(value);
+}
+
+/** The node's bitcoind options: lab defaults first, then the topology's, with no single-value option twice. */
+function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings): string[] {
+  const options = new Map<string, string[]>();
+  const set = (key: string, ...values: (string | number)[]) => options.set(key, values.map(String));
+  const regtest = topology.chain === "regtest";
+  // Core before 28 knows no direction flags in -whitelist; `out` makes a node's own dials to lab peers skip
+  // the relay delays too.
+  const whitelistFlags = node.implementation === "core" && majorVersion(node.version) < 28 ? "noban" : "in,out,noban";
+
+  set("chain", CHAIN_ARG[topology.chain]);
+  set("rpcauth", settings.rpcAuth);
+  set("rpcbind", "0.0.0.0");
+  set("rpcallowip", settings.subnet);
+  set("whitelist", `${whitelistFlags}@${settings.subnet}`);
+  set("listenonion", 0);
+  set("printtoconsole", 1);
+  set("zmqpubhashblock", `tcp://0.0.0.0:${ZMQ_PORTS.hashblock}`);
+  set("zmqpubhashtx", `tcp://0.0.0.0:${ZMQ_PORTS.hashtx}`);
+  set("addresstype", "bech32");
+  set("changetype", "bech32");
+  if (regtest) {
+    set("dnsseed", 0);
+    set("fixedseeds", 0);
+    set("dbcache", 16);
+    set("maxmempool", 64);
+    set("fallbackfee", "0.0002");
+  }
+  for (const [key, value] of Object.entries(node.options) as [string, OptionValue][]) {
+    const given = (Array.isArray(value) ? value : [value]).map(optionText);
+    if (LIST_OPTIONS.has(key) || Array.isArray(value)) options.set(key, [...(options.get(key) ?? []), ...given]);
+    else options.set(key, given);
+  }
+  return [...options].flatMap(([key, values]) => values.map((value) => `-${key}=${value}`));
+}
+
+function labelsFor(settings: StackSettings, node: LabNode): Labels {
+  return {
+    "netlab.stack": settings.stack,
+    "netlab.node": node.name,
+    "netlab.role": node.role,
+    "netlab.implementation": node.implementation,
+    "netlab.version": node.version,
+  };
+}
+
+function listens(node: LabNode): boolean {
+  const listen = node.options.listen;
+  return listen === undefined || !["0", "false"].includes(String(listen).toLowerCase());
+}
+
+function nodePlan(node: LabNode, index: number, topology: Topology, settings: StackSettings, network: string): NodePlan {
+  const chain = CHAIN_PARAMS[topology.chain];
+  const ip = addressAt(settings.subnet, FIRST_NODE_OFFSET + index);
+  const rpcHostPort = settings.portBase + index;
+  const p2pHostPort = settings.portBase + P2P_PORT_OFFSET + index;
+  // Only nodes on the public network that accept peers are reachable from outside; regtest stays in the lab.
+  const publishP2p = chain.public && listens(node);
+  const container = `${settings.stack}-${node.name}`;
+  return {
+    node: node.name,
+    container,
+    hostname: container,
+    image: imageName(node.implementation, node.version),
+    implementation: node.implementation,
+    version: node.version,
+    role: node.role,
+    command: bitcoindArgs(node, topology, settings),
+    env: [`NETLAB_STACK=${settings.stack}`, `NETLAB_NODE=${node.name}`],
+    labels: labelsFor(settings, node),
+    network,
+    ip,
+    ports: [
+      { internal: chain.rpcPort, external: rpcHostPort, ip: "127.0.0.1", protocol: "tcp" },
+      ...(publishP2p ? [{ internal: chain.p2pPort, external: p2pHostPort, ip: "0.0.0.0", protocol: "tcp" as const }] : []),
+    ],
+    volume: { name: `${container}-data`, containerPath: DATA_DIR },
+    healthcheck: {
+      test: ["CMD", "bitcoin-cli", "-rpcclienttimeout=5", "getblockchaininfo"],
+      interval: "10s",
+      timeout: "10s",
+      retries: 3,
+      startPeriod: "120s",
+      startInterval: "1s",
+    },
+    restart: "unless-stopped",
+    stopTimeout: chain.public ? 300 : 60,
+    stopSignal: "SIGTERM",
+    cpus: node.cpus,
+    memoryMb: node.memoryMb,
+    p2pAddress: `${ip}:${chain.p2pPort}`,
+    rpcHostAddress: `127.0.0.1:${rpcHostPort}`,
+    p2pHostAddress: publishP2p ? `0.0.0.0:${p2pHostPort}` : undefined,
+  };
+}
+
+function edgePlan(from: NodePlan, to: NodePlan): EdgePlan {
+  return {
+    name: `${from.node}-to-${to.node}`,
+    from: from.node,
+    to: to.node,
+    target: to.p2pAddress,
+    create: `docker exec ${from.container} netlab-edge add ${to.p2pAddress}`,
+    delete: `docker exec ${from.container} netlab-edge remove ${to.p2pAddress}`,
+  };
+}
+
+export function buildPlan(topology: Topology, settings: StackSettings): LabPlan {
+  checkStackSettings(settings);
+  const capacity = nodeCapacity(settings.subnet);
+  if (topology.nodes.length > capacity)
+    throw new TopologyError(topology.source, [
+      { path: ["nodes"], message: `${topology.nodes.length} nodes do not fit stack "${settings.stack}" (subnet ${settings.subnet} has room for ${capacity}); use a larger subnet` },
+    ]);
+
+  const stackLabels = { "netlab.stack": settings.stack };
+  const networkName = `${settings.stack}-net`;
+  const nodes = topology.nodes.map((node, index) => nodePlan(node, index, topology, settings, networkName));
+  const byName = new Map(nodes.map((node) => [node.node, node] as const));
+
+  const images = new Map<string, ImagePlan>();
+  for (const node of topology.nodes) {
+    const name = imageName(node.implementation, node.version);
+    if (!images.has(name))
+      images.set(name, {
+        name,
+        context: BITCOIND_CONTEXT,
+        buildArgs: { IMPLEMENTATION: node.implementation, VERSION: node.version },
+        labels: { "netlab.image": "bitcoind" },
+      });
+  }
+
+  return {
+    format: 1,
+    stack: settings.stack,
+    topology: topology.name,
+    chain: topology.chain,
+    rpcUser: settings.rpcAuth.split(":")[0]!,
+    images: [...images.values()],
+    network: {
+      name: networkName,
+      subnet: settings.subnet,
+      gateway: addressAt(settings.subnet, 1),
+      driver: "bridge",
+      labels: stackLabels,
+    },
+    volumes: nodes.map((node) => ({ name: node.volume.name, labels: { ...stackLabels, "netlab.node": node.node } })),
+    nodes,
+    edges: topology.edges.map((edge) => edgePlan(byName.get(edge.from)!, byName.get(edge.to)!)),
+  };
+}
+
+/** The plan as stable JSON text (what `netlab plan --json` prints). */
+export function planJson(plan: LabPlan): string {
+  return `${JSON.stringify(plan, null, 2)}\n`;
+}

@@ -1,0 +1,101 @@
+// The lab plan: everything the Pulumi program and the test rig create, decided up front. Pure data.
+import type { Chain, Implementation, Role } from "../topology/schema.js";
+
+export type Labels = Record<string, string>;
+
+export interface ImagePlan {
+  /** Local tag, e.g. bitcoin-netlab/bitcoind:knots-29.4. */
+  name: string;
+  /** Build context, relative to the repository root. */
+  context: string;
+  buildArgs: Record<string, string>;
+  labels: Labels;
+}
+
+export interface NetworkPlan {
+  name: string;
+  subnet: string;
+  gateway: string;
+  driver: "bridge";
+  labels: Labels;
+}
+
+export interface VolumePlan {
+  name: string;
+  labels: Labels;
+}
+
+export interface PortPlan {
+  internal: number;
+  external: number;
+  /** Host address the port is published on. */
+  ip: string;
+  protocol: "tcp";
+}
+
+export interface HealthcheckPlan {
+  test: string[];
+  interval: string;
+  timeout: string;
+  retries: number;
+  startPeriod: string;
+  startInterval: string;
+}
+
+export interface NodePlan {
+  /** Node name in the topology. */
+  node: string;
+  container: string;
+  hostname: string;
+  image: string;
+  implementation: Implementation;
+  version: string;
+  role: Role;
+  /** bitcoind options, passed to the image's entrypoint, which writes them to bitcoin.conf. */
+  command: string[];
+  env: string[];
+  labels: Labels;
+  network: string;
+  ip: string;
+  ports: PortPlan[];
+  volume: { name: string; containerPath: string };
+  healthcheck: HealthcheckPlan;
+  restart: "unless-stopped";
+  /** Seconds bitcoind gets to flush on stop before it is killed. */
+  stopTimeout: number;
+  stopSignal: "SIGTERM";
+  cpus: number | undefined;
+  memoryMb: number | undefined;
+  /** Where other nodes reach it: <ip>:<p2p port>. */
+  p2pAddress: string;
+  /** RPC on the Docker host: 127.0.0.1:<port>. */
+  rpcHostAddress: string;
+  /** Host-side P2P address, for public chains that accept inbound peers. */
+  p2pHostAddress: string | undefined;
+}
+
+export interface EdgePlan {
+  /** Resource name: <from>-to-<to>. */
+  name: string;
+  from: string;
+  to: string;
+  /** The address the `from` node dials. */
+  target: string;
+  /** Shell commands run on the machine that runs Pulumi (or the rig): connect on create, disconnect on delete. */
+  create: string;
+  delete: string;
+}
+
+export interface LabPlan {
+  /** Bumped when the plan's shape changes. */
+  format: 1;
+  stack: string;
+  topology: string;
+  chain: Chain;
+  rpcUser: string;
+  images: ImagePlan[];
+  network: NetworkPlan;
+  volumes: VolumePlan[];
+  nodes: NodePlan[];
+  edges: EdgePlan[];
+}

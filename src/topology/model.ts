@@ -1,0 +1,69 @@
+// The resolved topology: defaults applied, generator expanded. What the planner reads.
+import { GENERATOR_DEFAULTS, generateGraph } from "./generate.js";
+import type { BitcoindOptions, Chain, EdgeSpec, Implementation, Role, TopologyFile } from "./schema.js";
+
+/** Versions used when a topology names none. Knots: the version Debian sid ships, which these machines build. */
+export const DEFAULT_VERSIONS: Record<Implementation, string> = { knots: "29.4", core: "29.1" };
+export const DEFAULT_IMPLEMENTATION: Implementation = "knots";
+export const DEFAULT_ROLE: Role = "relay";
+
+export interface LabNode {
+  name: string;
+  implementation: Implementation;
+  version: string;
+  role: Role;
+  options: BitcoindOptions;
+  /** Name of the stack host the node runs on; undefined means the stack's default host. */
+  host: string | undefined;
+  cpus: number | undefined;
+  memoryMb: number | undefined;
+}
+
+export interface Topology {
+  name: string;
+  chain: Chain;
+  /** File the topology came from, for error messages. */
+  source: string;
+  nodes: LabNode[];
+  edges: EdgeSpec[];
+}
+
+function memoryMb(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const amount = Number.parseFloat(text);
+  return Math.round(text.toLowerCase().endsWith("g") ? amount * 1024 : amount);
+}
+
+/** Applies defaults and expands the generator of a topology that validated cleanly. */
+export function resolveTopology(file: TopologyFile, source: string, fallbackName: string): Topology {
+  const defaults = file.defaults ?? {};
+  const generated = file.generator ? generateGraph(file.generator) : { names: [], edges: [] };
+  const miners = file.generator?.miners ?? (file.chain === "regtest" ? GENERATOR_DEFAULTS.miners : 0);
+  const declared = new Map((file.nodes ?? []).map((node) => [node.name, node] as const));
+  const names = [...generated.names, ...(file.nodes ?? []).map((n) => n.name).filter((n) => !generated.names.includes(n))];
+
+  const nodes = names.map((name, index): LabNode => {
+    const spec = declared.get(name);
+    const implementation = spec?.implementation ?? defaults.implementation ?? DEFAULT_IMPLEMENTATION;
+    const generatedRole: Role | undefined = index < generated.names.length && index < miners ? "miner" : undefined;
+    const resources = { ...(defaults.resources ?? {}), ...(spec?.resources ?? {}) };
+    return {
+      name,
+      implementation,
+      version: spec?.version ?? defaults.version ?? DEFAULT_VERSIONS[implementation],
+      role: spec?.role ?? generatedRole ?? defaults.role ?? DEFAULT_ROLE,
+      options: { ...(defaults.options ?? {}), ...(spec?.options ?? {}) },
+      host: spec?.host ?? defaults.host,
+      cpus: resources.cpus,
+      memoryMb: memoryMb(resources.memory),
+    };
+  });
+  return {
+    name: file.name ?? fallbackName,
+    chain: file.chain,
+    source,
+    nodes,
+    edges: [...generated.edges, ...(file.edges ?? [])],
+  };
+}
+
