@@ -12,7 +12,7 @@ import {
   nodeCapacity,
   type StackSettings,
 } from "./stack.js";
-import type { EdgePlan, ImagePlan, Labels, LabPlan, NodePlan } from "./types.js";
+import type { BootstrapStep, EdgePlan, ImagePlan, Labels, LabPlan, NodePlan } from "./types.js";
 
 export const IMAGE_REPOSITORY = "bitcoin-netlab/bitcoind";
 export const BITCOIND_CONTEXT = "images/bitcoind";
@@ -102,7 +102,7 @@ function nodePlan(node: LabNode, index: number, topology: Topology, settings: St
     node: node.name,
     container,
     hostname: container,
-    image: imageName(node.implementation, node.version),
+    image: settings.imageOverrides?.[imageName(node.implementation, node.version)] ?? imageName(node.implementation, node.version),
     implementation: node.implementation,
     version: node.version,
     role: node.role,
@@ -146,6 +146,25 @@ function edgePlan(from: NodePlan, to: NodePlan): EdgePlan {
   };
 }
 
+/** Blocks mined at bootstrap on regtest: 100 confirmations make the first coinbase spendable. */
+export const MATURE_HEIGHT = 101;
+
+/** Regtest miners and wallets get a wallet that loads on every start; the first miner matures the chain. */
+function bootstrapPlan(topology: Topology, nodes: NodePlan[]): BootstrapStep[] {
+  if (topology.chain !== "regtest") return [];
+  const steps: BootstrapStep[] = nodes
+    .filter((node) => node.role === "miner" || node.role === "wallet")
+    .map((node) => ({
+      name: `${node.node}-wallet`,
+      node: node.node,
+      create: `docker exec ${node.container} netlab-bootstrap wallet ${node.role}`,
+    }));
+  const miner = nodes.find((node) => node.role === "miner");
+  if (miner !== undefined)
+    steps.push({ name: "mature-chain", node: miner.node, create: `docker exec ${miner.container} netlab-bootstrap mature ${MATURE_HEIGHT}` });
+  return steps;
+}
+
 export function buildPlan(topology: Topology, settings: StackSettings): LabPlan {
   checkStackSettings(settings);
   const capacity = nodeCapacity(settings.subnet);
@@ -162,7 +181,7 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
   const images = new Map<string, ImagePlan>();
   for (const node of topology.nodes) {
     const name = imageName(node.implementation, node.version);
-    if (!images.has(name))
+    if (!images.has(name) && settings.imageOverrides?.[name] === undefined)
       images.set(name, {
         name,
         context: BITCOIND_CONTEXT,
@@ -188,6 +207,7 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
     volumes: nodes.map((node) => ({ name: node.volume.name, labels: { ...stackLabels, "netlab.node": node.node } })),
     nodes,
     edges: topology.edges.map((edge) => edgePlan(byName.get(edge.from)!, byName.get(edge.to)!)),
+    bootstrap: bootstrapPlan(topology, nodes),
   };
 }
 

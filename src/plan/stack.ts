@@ -10,6 +10,11 @@ export interface StackSettings {
   portBase: number;
   /** bitcoind rpcauth line for the stack's RPC user (a salted hash, not the password). */
   rpcAuth: string;
+  /**
+   * Images to run instead of the planned ones, by planned name (e.g. a local build of Core, or on machines that
+   * cannot fetch Core releases, a Knots image standing in for it). Labels still say what the topology asked for.
+   */
+  imageOverrides?: Record<string, string>;
 }
 
 /** Where the default stacks live; other stack names must set subnet and portBase in their config. */
@@ -54,7 +59,8 @@ export function stackSettings(stack: string, overrides: Partial<StackSettings> &
   const portBase = overrides.portBase ?? defaults?.portBase;
   if (subnet === undefined || portBase === undefined)
     throw new StackSettingsError(`stack "${stack}" has no default subnet and port range: set both (Pulumi config netlab:subnet and netlab:portBase)`);
-  const settings = { stack, subnet, portBase, rpcAuth: overrides.rpcAuth };
+  const settings: StackSettings = { stack, subnet, portBase, rpcAuth: overrides.rpcAuth };
+  if (overrides.imageOverrides !== undefined) settings.imageOverrides = overrides.imageOverrides;
   checkStackSettings(settings);
   return settings;
 }

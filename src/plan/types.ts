@@ -86,6 +86,13 @@ export interface EdgePlan {
   delete: string;
 }
 
+/** A one-off step after the nodes and edges are up (wallets, the first blocks). Idempotent; runs in order. */
+export interface BootstrapStep {
+  name: string;
+  node: string;
+  create: string;
+}
+
 export interface LabPlan {
   /** Bumped when the plan's shape changes. */
   format: 1;
@@ -98,4 +105,5 @@ export interface LabPlan {
   volumes: VolumePlan[];
   nodes: NodePlan[];
   edges: EdgePlan[];
+  bootstrap: BootstrapStep[];
 }
