@@ -1,0 +1,24 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { NetworkPlan } from "../src/plan/types.js";
+import { dockerLabels } from "./labels.js";
+
+/** The stack's bridge network with its fixed subnet. */
+export class LabNetwork extends pulumi.ComponentResource {
+  readonly network: docker.Network;
+
+  constructor(name: string, plan: NetworkPlan, opts?: pulumi.ComponentResourceOptions) {
+    super("netlab:index:LabNetwork", name, {}, opts);
+    this.network = new docker.Network(
+      `${name}-network`,
+      {
+        name: plan.name,
+        driver: plan.driver,
+        ipamConfigs: [{ subnet: plan.subnet, gateway: plan.gateway }],
+        labels: dockerLabels(plan.labels),
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ name: this.network.name });
+  }
+}

@@ -1,0 +1,48 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { NodePlan } from "../src/plan/types.js";
+import { dockerLabels } from "./labels.js";
+
+/** One Bitcoin node: its data volume and its container, exactly as planned. */
+export class BitcoinNode extends pulumi.ComponentResource {
+  readonly volume: docker.Volume;
+  readonly container: docker.Container;
+
+  constructor(name: string, plan: NodePlan, volumeLabels: Record<string, string>, opts?: pulumi.ComponentResourceOptions) {
+    super("netlab:index:BitcoinNode", name, {}, opts);
+    this.volume = new docker.Volume(`${name}-data`, { name: plan.volume.name, labels: dockerLabels(volumeLabels) }, { parent: this });
+    this.container = new docker.Container(
+      `${name}-container`,
+      {
+        name: plan.container,
+        hostname: plan.hostname,
+        image: plan.image,
+        command: plan.command,
+        envs: plan.env,
+        labels: dockerLabels(plan.labels),
+        networksAdvanced: [{ name: plan.network, ipv4Address: plan.ip }],
+        ports: plan.ports.map(({ internal, external, ip, protocol }) => ({ internal, external, ip, protocol })),
+        volumes: [{ volumeName: this.volume.name, containerPath: plan.volume.containerPath }],
+        healthcheck: {
+          tests: plan.healthcheck.test,
+          interval: plan.healthcheck.interval,
+          timeout: plan.healthcheck.timeout,
+          retries: plan.healthcheck.retries,
+          startPeriod: plan.healthcheck.startPeriod,
+          startInterval: plan.healthcheck.startInterval,
+        },
+        restart: plan.restart,
+        stopTimeout: plan.stopTimeout,
+        stopSignal: plan.stopSignal,
+        destroyGraceSeconds: plan.stopTimeout,
+        ...(plan.cpus === undefined ? {} : { cpus: String(plan.cpus) }),
+        ...(plan.memoryMb === undefined ? {} : { memory: plan.memoryMb }),
+        // Wait for the healthcheck, so edges and bootstrap only run against a node that answers RPC.
+        wait: true,
+        waitTimeout: 300,
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ container: this.container.name, volume: this.volume.name });
+  }
+}

@@ -1,0 +1,137 @@
+// The local Docker engine through its API (dockerode): one client, plus exec and logs without the CLI.
+import Docker from "dockerode";
+import { PassThrough } from "node:stream";
+import { sleep } from "./util.js";
+
+let client: Docker | undefined;
+
+/** The engine at DOCKER_HOST, or the local socket. */
+export function docker(): Docker {
+  client ??= new Docker();
+  return client;
+}
+
+function statusCode(error: unknown): number | undefined {
+  return (error as { statusCode?: number } | null)?.statusCode;
+}
+
+/** Inspect data of a container by name, or undefined when there is none. */
+export async function inspectContainer(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+  try {
+    return await docker().getContainer(name).inspect();
+  } catch (error) {
+    if (statusCode(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+export async function inspectNetwork(name: string): Promise<Docker.NetworkInspectInfo | undefined> {
+  try {
+    return (await docker().getNetwork(name).inspect()) as Docker.NetworkInspectInfo;
+  } catch (error) {
+    if (statusCode(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Removes a container (running or not); a container that is already gone is fine. */
+export async function removeContainer(name: string): Promise<void> {
+  try {
+    await docker().getContainer(name).remove({ force: true });
+  } catch (error) {
+    if (statusCode(error) !== 404) throw error;
+  }
+}
+
+export async function removeVolume(name: string): Promise<void> {
+  try {
+    await docker().getVolume(name).remove();
+  } catch (error) {
+    if (statusCode(error) !== 404) throw error;
+  }
+}
+
+export async function removeNetwork(name: string): Promise<void> {
+  try {
+    await docker().getNetwork(name).remove();
+  } catch (error) {
+    if (statusCode(error) !== 404) throw error;
+  }
+}
+
+/** Splits Docker's multiplexed (non-TTY) log/attach stream: 8-byte frame headers, then the payload. */
+export function demuxFrames(buffer: Buffer): { stdout: string; stderr: string } {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const kind = buffer[offset];
+    const size = buffer.readUInt32BE(offset + 4);
+    const payload = buffer.subarray(offset + 8, offset + 8 + size);
+    (kind === 2 ? err : out).push(payload);
+    offset += 8 + size;
+  }
+  return { stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
+}
+
+/** The last lines a container printed (stdout and stderr, in order), for error messages. */
+export async function lastLogLines(name: string, lines = 20): Promise<string> {
+  try {
+    const raw = (await docker().getContainer(name).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    const { stdout, stderr } = demuxFrames(raw);
+    const text = `${stdout}${stderr}`.trimEnd();
+    return text === "" ? "(no output)" : text;
+  } catch (error) {
+    return `(no logs: ${(error as Error).message})`;
+  }
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command in a running container, like `docker exec`, and collects its output. */
+export async function execIn(container: string, cmd: string[]): Promise<ExecResult> {
+  const exec = await docker().getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  const out = new PassThrough().on("data", (chunk: Buffer) => stdout.push(chunk));
+  const err = new PassThrough().on("data", (chunk: Buffer) => stderr.push(chunk));
+  docker().modem.demuxStream(stream, out, err);
+  await new Promise<void>((resolve, reject) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", reject);
+  });
+  // The stream can end a moment before the engine records the exit code.
+  let info = await exec.inspect();
+  for (let tries = 0; info.Running && tries < 100; tries++) {
+    await sleep(20);
+    info = await exec.inspect();
+  }
+  return {
+    exitCode: info.ExitCode ?? -1,
+    stdout: Buffer.concat(stdout).toString("utf8"),
+    stderr: Buffer.concat(stderr).toString("utf8"),
+  };
+}
+
+export class BitcoinCliError extends Error {
+  override name = "BitcoinCliError";
+}
+
+/** `docker exec <container> bitcoin-cli <args>`: parsed JSON when the answer is JSON, else the trimmed text. */
+export async function bitcoinCli<T = unknown>(container: string, ...args: string[]): Promise<T> {
+  const result = await execIn(container, ["bitcoin-cli", ...args]);
+  if (result.exitCode !== 0)
+    throw new BitcoinCliError(`${container}: bitcoin-cli ${args.join(" ")} exited ${result.exitCode}: ${result.stderr.trim() || result.stdout.trim()}`);
+  const text = result.stdout.trim();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return text as T;
+  }
+}

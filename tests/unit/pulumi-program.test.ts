@@ -1,0 +1,243 @@
+// The Pulumi program under Pulumi's own mock runtime (the CLI and providers cannot run here): every resource
+// must get exactly the inputs the plan says, secrets stay secret, and one more edge is one more resource.
+import * as pulumi from "@pulumi/pulumi";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_TOPOLOGIES } from "../../infra/config.js";
+import { buildPlan } from "../../src/plan/plan.js";
+import { rpcAuthLine } from "../../src/plan/rpcauth.js";
+import { stackSettings } from "../../src/plan/stack.js";
+import type { LabPlan } from "../../src/plan/types.js";
+import { loadTopology } from "../../src/topology/load.js";
+
+const repoRoot = resolve(import.meta.dirname, "../..");
+const PASSWORD = "correct-horse-battery-staple-0123";
+const RPCAUTH = rpcAuthLine("netlab", PASSWORD, "5eed5eed5eed5eed5eed5eed5eed5eed");
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+interface ProgramRun {
+  resources: Registered[];
+  exports: Record<string, unknown>;
+}
+
+async function settle(resources: Registered[]): Promise<void> {
+  // Registrations reach the mock monitor asynchronously; wait until no more arrive.
+  let stable = 0;
+  let last = -1;
+  while (stable < 20) {
+    await new Promise((r) => setTimeout(r, 5));
+    stable = resources.length === last ? stable + 1 : 0;
+    last = resources.length;
+  }
+}
+
+async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = ["netlab:rpcPassword"]): Promise<ProgramRun> {
+  const resources: Registered[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: { ...args.inputs } };
+      },
+      call: (args) => args.inputs,
+    },
+    "bitcoin-netlab",
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  vi.resetModules();
+  const exports = (await import("../../infra/index.js")) as Record<string, unknown>;
+  await settle(resources);
+  return { resources, exports };
+}
+
+function outputValue<T>(output: unknown): Promise<T> {
+  return (output as { promise(): Promise<T> }).promise();
+}
+
+function planFor(stack: string, topologyFile = DEFAULT_TOPOLOGIES[stack]!): LabPlan {
+  return buildPlan(loadTopology(resolve(repoRoot, topologyFile)), stackSettings(stack, { rpcAuth: RPCAUTH }));
+}
+
+const labels = (record: Record<string, string>) => Object.entries(record).map(([label, value]) => ({ label, value }));
+
+const baseConfig = { "netlab:rpcAuth": RPCAUTH, "netlab:rpcPassword": PASSWORD };
+
+describe.each(["dev", "regtest", "testnet", "mainnet"])("the %s stack under Pulumi mocks", (stack) => {
+  let run: ProgramRun;
+  let plan: LabPlan;
+  beforeEach(async () => {
+    run = await runProgram(stack, { ...baseConfig, "netlab:topology": DEFAULT_TOPOLOGIES[stack]! });
+    plan = planFor(stack);
+  });
+
+  const byType = (type: string) => run.resources.filter((r) => r.type === type);
+
+  it("creates one container per planned node with exactly the planned inputs", () => {
+    const containers = byType("docker:index/container:Container");
+    expect(containers.map((c) => c.name).sort()).toEqual(plan.nodes.map((n) => `${stack}-${n.node}-container`).sort());
+    for (const node of plan.nodes) {
+      const container = containers.find((c) => c.name === `${stack}-${node.node}-container`)!;
+      expect(container.inputs).toEqual({
+        name: node.container,
+        hostname: node.container,
+        image: node.image,
+        command: node.command,
+        envs: node.env,
+        labels: labels(node.labels),
+        networksAdvanced: [{ name: plan.network.name, ipv4Address: node.ip }],
+        ports: node.ports,
+        volumes: [{ volumeName: node.volume.name, containerPath: "/home/bitcoin/.bitcoin" }],
+        healthcheck: {
+          tests: ["CMD", "bitcoin-cli", "-rpcclienttimeout=5", "getblockchaininfo"],
+          interval: "10s",
+          timeout: "10s",
+          retries: 3,
+          startPeriod: "120s",
+          startInterval: "1s",
+        },
+        restart: "unless-stopped",
+        stopTimeout: node.stopTimeout,
+        stopSignal: "SIGTERM",
+        destroyGraceSeconds: node.stopTimeout,
+        ...(node.memoryMb === undefined ? {} : { memory: node.memoryMb }),
+        ...(node.cpus === undefined ? {} : { cpus: String(node.cpus) }),
+        wait: true,
+        waitTimeout: 300,
+      });
+    }
+  });
+
+  it("publishes RPC on 127.0.0.1 only, and P2P only on public chains", () => {
+    for (const container of byType("docker:index/container:Container")) {
+      const ports = container.inputs.ports as { internal: number; external: number; ip: string }[];
+      const rpc = ports.filter((p) => p.ip === "127.0.0.1");
+      expect(rpc).toHaveLength(1);
+      const p2p = ports.filter((p) => p.ip !== "127.0.0.1");
+      if (stack === "dev" || stack === "regtest") expect(p2p).toEqual([]);
+      // mainnet's m2 sets listen=0: it accepts no peers, so nothing is published for it.
+      else expect(p2p.length).toBe(container.name.includes("-m2-") ? 0 : 1);
+    }
+  });
+
+  it("creates the network, volumes and images as planned", () => {
+    expect(byType("docker:index/network:Network").map((r) => r.inputs)).toEqual([
+      { name: `${stack}-net`, driver: "bridge", ipamConfigs: [{ subnet: plan.network.subnet, gateway: plan.network.gateway }], labels: [{ label: "netlab.stack", value: stack }] },
+    ]);
+    const byName = (a: { name?: unknown }, b: { name?: unknown }) => String(a.name).localeCompare(String(b.name));
+    expect(byType("docker:index/volume:Volume").map((r) => r.inputs).sort(byName)).toEqual(
+      plan.volumes.map((v) => ({ name: v.name, labels: labels(v.labels) })).sort(byName),
+    );
+    const byImage = (a: { imageName?: unknown }, b: { imageName?: unknown }) => String(a.imageName).localeCompare(String(b.imageName));
+    expect(byType("docker:index/image:Image").map((r) => r.inputs).sort(byImage)).toEqual(
+      plan.images.map((image) => ({
+        imageName: image.name,
+        build: { context: resolve(repoRoot, "images/bitcoind"), args: image.buildArgs },
+        buildOnPreview: false,
+        skipPush: true,
+      })).sort(byImage),
+    );
+  });
+
+  it("connects each edge with one command that runs addnode in the dialling node", () => {
+    const commands = byType("command:local:Command").filter((c) => c.name.includes("-to-"));
+    const byName = Object.fromEntries(commands.map((c) => [c.name, c.inputs]));
+    expect(Object.keys(byName).sort()).toEqual(plan.edges.map((edge) => `${stack}-${edge.from}-to-${edge.to}`).sort());
+    for (const edge of plan.edges) {
+      const from = plan.nodes.find((n) => n.node === edge.from)!;
+      const to = plan.nodes.find((n) => n.node === edge.to)!;
+      expect(byName[`${stack}-${edge.from}-to-${edge.to}`]).toEqual({
+        create: `docker exec ${from.container} netlab-edge add ${to.ip}:${to.p2pAddress.split(":")[1]}`,
+        delete: `docker exec ${from.container} netlab-edge remove ${to.ip}:${to.p2pAddress.split(":")[1]}`,
+      });
+    }
+  });
+
+  it("bootstraps wallets and the first 101 blocks only on regtest", () => {
+    const steps = byType("command:local:Command").filter((c) => !c.name.includes("-to-"));
+    if (stack === "testnet" || stack === "mainnet") expect(steps).toEqual([]);
+    else {
+      const miners = plan.nodes.filter((n) => n.role === "miner");
+      expect(steps.find((s) => s.name === `${stack}-mature-chain`)!.inputs).toEqual({ create: `docker exec ${miners[0]!.container} netlab-bootstrap mature 101` });
+      expect(steps.length).toBe(plan.nodes.filter((n) => n.role === "miner" || n.role === "wallet").length + 1);
+    }
+  });
+
+  it("exports what the viewer needs, with the RPC password as a secret that no resource sees", async () => {
+    const nodes = run.exports.nodes as { name: string; rpc: string; p2p: string; ip: string }[];
+    expect(nodes.map((n) => n.name)).toEqual(plan.nodes.map((n) => n.node));
+    expect(nodes[0]!.rpc).toBe(`127.0.0.1:${plan.nodes[0]!.ports[0]!.external}`);
+    expect(run.exports.edges).toEqual(plan.edges.map((e) => ({ from: e.from, to: e.to, target: e.target })));
+    expect(run.exports.chain).toBe(plan.chain);
+    const rpc = run.exports.rpc as { user: string; password: pulumi.Output<string> };
+    expect(rpc.user).toBe("netlab");
+    expect(await pulumi.isSecret(rpc.password)).toBe(true);
+    expect(await outputValue(rpc.password)).toBe(PASSWORD);
+    expect(JSON.stringify(run.resources)).not.toContain(PASSWORD);
+    expect(JSON.stringify(run.resources)).toContain(RPCAUTH);
+  });
+});
+
+describe("topology changes as stack diffs", () => {
+  it("adding one edge adds exactly one resource and leaves every other resource's inputs unchanged", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "netlab-diff-"));
+    const original = readFileSync(resolve(repoRoot, "topologies/dev.yaml"), "utf8");
+    const plusEdge = join(dir, "dev-plus-edge.yaml");
+    writeFileSync(plusEdge, `${original}  - { from: n3, to: n1 }\n`);
+    const before = await runProgram("dev", { ...baseConfig, "netlab:topology": resolve(repoRoot, "topologies/dev.yaml") });
+    const after = await runProgram("dev", { ...baseConfig, "netlab:topology": plusEdge });
+
+    const key = (r: Registered) => `${r.type}::${r.name}`;
+    const beforeKeys = new Map(before.resources.map((r) => [key(r), r] as const));
+    const added = after.resources.filter((r) => !beforeKeys.has(key(r)));
+    expect(added.map((r) => [r.type, r.name])).toEqual([["command:local:Command", "dev-n3-to-n1"]]);
+    expect(added[0]!.inputs).toEqual({
+      create: "docker exec dev-n3 netlab-edge add 10.77.1.10:18444",
+      delete: "docker exec dev-n3 netlab-edge remove 10.77.1.10:18444",
+    });
+    for (const resource of after.resources.filter((r) => beforeKeys.has(key(r)))) {
+      expect(resource.inputs, key(resource)).toEqual(beforeKeys.get(key(resource))!.inputs);
+    }
+    expect(after.resources.length).toBe(before.resources.length + 1);
+  });
+
+  it("adding a node adds its volume, container and edge without changing existing nodes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "netlab-diff-"));
+    const original = readFileSync(resolve(repoRoot, "topologies/dev.yaml"), "utf8");
+    const plusNode = join(dir, "dev-plus-node.yaml");
+    writeFileSync(plusNode, original.replace("edges:\n", "  - name: n4\nedges:\n  - { from: n4, to: n3 }\n"));
+    const before = await runProgram("dev", { ...baseConfig, "netlab:topology": resolve(repoRoot, "topologies/dev.yaml") });
+    const after = await runProgram("dev", { ...baseConfig, "netlab:topology": plusNode });
+    const key = (r: Registered) => `${r.type}::${r.name}`;
+    const beforeKeys = new Map(before.resources.map((r) => [key(r), r] as const));
+    const added = after.resources.filter((r) => !beforeKeys.has(key(r))).filter((r) => r.type.startsWith("docker:") || r.type.startsWith("command:"));
+    expect(added.map((r) => r.name).sort()).toEqual(["dev-n4-container", "dev-n4-data", "dev-n4-to-n3"]);
+    for (const resource of after.resources.filter((r) => beforeKeys.has(key(r)))) {
+      expect(resource.inputs, key(resource)).toEqual(beforeKeys.get(key(resource))!.inputs);
+    }
+  });
+});
+
+describe("stack configuration", () => {
+  it("tells how to create credentials when a stack has none", async () => {
+    await expect(runProgram("dev", { "netlab:topology": "topologies/dev.yaml" }, [])).rejects.toThrow(/npm run stack -- init dev/);
+  });
+
+  it("gives each default stack its own subnet and host ports, so all four can run at once", () => {
+    const plans = ["dev", "regtest", "testnet", "mainnet"].map((stack) => planFor(stack));
+    const subnets = plans.map((p) => p.network.subnet);
+    expect(new Set(subnets).size).toBe(4);
+    const ports = plans.flatMap((p) => p.nodes.flatMap((n) => n.ports.map((port) => port.external)));
+    expect(new Set(ports).size).toBe(ports.length);
+    const names = plans.flatMap((p) => [p.network.name, ...p.nodes.map((n) => n.container), ...p.volumes.map((v) => v.name)]);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
