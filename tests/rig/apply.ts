@@ -1,0 +1,197 @@
+// `up`: applies a LabPlan to the local engine the way a Pulumi update applies the same plan through infra/:
+// only what changed is touched. Unchanged containers keep running, added edges run their `create`, removed
+// edges their old `delete`, removed nodes lose their container and volume.
+import type { RpcCredentials } from "../../src/plan/rpcauth.js";
+import type { EdgePlan, LabPlan, NodePlan } from "../../src/plan/types.js";
+import { docker, inspectContainer, inspectNetwork, removeContainer, removeNetwork, removeVolume } from "./docker.js";
+import { runShell } from "./shell.js";
+import { containerCreateOptions, networkCreateOptions, networkMatches } from "./spec.js";
+import { emptyState, readState, writeState, type RigState } from "./state.js";
+import { mapLimit, sameSpec, seconds, stderrLogger, type Logger } from "./util.js";
+import { waitEdgesConnected, waitHealthy } from "./wait.js";
+
+export interface UpOptions {
+  /** The stack's RPC credentials; the plan's rpcauth line must be theirs. */
+  credentials: RpcCredentials;
+  stateDir?: string;
+  /** How long containers may take to turn healthy (default 180 s). */
+  healthTimeoutMs?: number;
+  /** How long declared edges may take to connect (default 150 s: bitcoind retries an added node every 60 s). */
+  edgeTimeoutMs?: number;
+  /** Engine calls and shell commands in flight at once (default 6). */
+  concurrency?: number;
+  log?: Logger;
+}
+
+export interface UpReport {
+  created: string[];
+  replaced: string[];
+  started: string[];
+  unchanged: string[];
+  removed: string[];
+  edgesCreated: string[];
+  edgesDeleted: string[];
+  bootstrapRun: string[];
+  /** Milliseconds per phase, and in total. */
+  timings: { containers: number; healthy: number; edges: number; bootstrap: number; connected: number; total: number };
+}
+
+export class RigApplyError extends Error {
+  override name = "RigApplyError";
+}
+
+function checkCredentials(plan: LabPlan, credentials: RpcCredentials): void {
+  const expected = `-rpcauth=${credentials.auth}`;
+  const other = plan.nodes.find((node) => !node.command.includes(expected));
+  if (other !== undefined) throw new RigApplyError(`node ${other.node} of the plan does not use the given credentials' rpcauth line`);
+  if (plan.rpcUser !== credentials.user) throw new RigApplyError(`plan RPC user "${plan.rpcUser}" is not the credentials' user "${credentials.user}"`);
+}
+
+async function createNode(node: NodePlan): Promise<void> {
+  const container = await docker().createContainer(containerCreateOptions(node));
+  await container.start();
+}
+
+export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
+  const log = options.log ?? stderrLogger;
+  const limit = options.concurrency ?? 6;
+  const stateDir = options.stateDir;
+  checkCredentials(plan, options.credentials);
+
+  const started = Date.now();
+  const previous = readState(plan.stack, stateDir);
+  const state: RigState = previous ?? emptyState(plan.stack, options.credentials);
+  state.credentials = options.credentials;
+  const save = () => writeState(state, stateDir);
+  save();
+
+  const report: UpReport = {
+    created: [], replaced: [], started: [], unchanged: [], removed: [], edgesCreated: [], edgesDeleted: [], bootstrapRun: [],
+    timings: { containers: 0, healthy: 0, edges: 0, bootstrap: 0, connected: 0, total: 0 },
+  };
+  const planned = new Map(plan.nodes.map((node) => [node.node, node] as const));
+  const plannedEdges = new Map(plan.edges.map((edge) => [edge.name, edge] as const));
+
+  // 1. Edges that are gone or changed: their old `delete`, while both containers still exist.
+  const staleEdges = Object.values(state.edges).filter((edge) => !sameSpec(plannedEdges.get(edge.name), edge));
+  await mapLimit(staleEdges, limit, async (edge) => {
+    const from = state.nodes[edge.from];
+    if (from === undefined || (await inspectContainer(from.container))?.State.Running !== true) {
+      log(`edge ${edge.name}: its node ${edge.from} is not running; nothing to disconnect`);
+    } else {
+      await runShell(`delete edge ${edge.name}`, edge.delete);
+    }
+    delete state.edges[edge.name];
+    report.edgesDeleted.push(edge.name);
+  });
+  if (staleEdges.length > 0) {
+    save();
+    log(`${staleEdges.length} edge(s) deleted: ${report.edgesDeleted.join(", ")}`);
+  }
+
+  // 2. Nodes that are gone: container and volume. Containers labelled with this stack but unknown to the plan
+  //    and the state (left by an earlier, interrupted run) go too, since they hold planned names and addresses.
+  const labelled = await docker().listContainers({ all: true, filters: { label: [`netlab.stack=${plan.stack}`] } });
+  const strays = labelled
+    .map((info) => info.Names[0]?.replace(/^\//, "") ?? "")
+    .filter((name) => name !== "" && !plan.nodes.some((node) => node.container === name) && !Object.values(state.nodes).some((node) => node.container === name));
+  const goneNodes = Object.values(state.nodes).filter((node) => !planned.has(node.node));
+  await mapLimit([...goneNodes.map((node) => node.container), ...strays], limit, removeContainer);
+  await mapLimit(goneNodes, limit, async (node) => {
+    await removeVolume(node.volume.name);
+    delete state.nodes[node.node];
+    report.removed.push(node.node);
+  });
+  if (goneNodes.length + strays.length > 0) {
+    save();
+    log(`removed ${[...report.removed, ...strays].join(", ")}`);
+  }
+
+  // 3. Network and volumes.
+  const containersStarted = Date.now();
+  let networkReplaced = false;
+  const network = await inspectNetwork(plan.network.name);
+  const networkChanged = network !== undefined && (!networkMatches(network, plan.network) || (state.network !== undefined && !sameSpec(state.network, plan.network)));
+  if (network === undefined || networkChanged) {
+    if (networkChanged) {
+      // A changed network takes its containers with it.
+      await mapLimit(Object.keys(network.Containers ?? {}), limit, removeContainer);
+      await removeNetwork(plan.network.name);
+      networkReplaced = true;
+    }
+    await docker().createNetwork(networkCreateOptions(plan.network));
+    state.network = plan.network;
+    save();
+    log(`network ${plan.network.name} ${networkReplaced ? "replaced" : "created"} (${plan.network.subnet})`);
+  } else if (state.network === undefined) {
+    state.network = plan.network;
+  }
+  await mapLimit(plan.volumes, limit, (volume) => docker().createVolume({ Name: volume.name, Labels: volume.labels }));
+
+  // 4. Containers: unchanged ones are left alone (started if stopped), changed or missing ones (re)created.
+  await mapLimit(plan.nodes, limit, async (node) => {
+    const info = await inspectContainer(node.container);
+    const applied = state.nodes[node.node];
+    if (info !== undefined && applied !== undefined && sameSpec(applied, node) && !networkReplaced) {
+      if (info.State.Running) report.unchanged.push(node.node);
+      else {
+        await docker().getContainer(node.container).start();
+        report.started.push(node.node);
+      }
+      return;
+    }
+    if (info !== undefined) await removeContainer(node.container);
+    await createNode(node);
+    state.nodes[node.node] = node;
+    (info !== undefined || applied !== undefined ? report.replaced : report.created).push(node.node);
+  });
+  save();
+  report.timings.containers = Date.now() - containersStarted;
+  const changed = [...report.created, ...report.replaced, ...report.started];
+  if (changed.length > 0)
+    log(
+      `${plan.nodes.length} containers: ${report.created.length} created, ${report.replaced.length} replaced, ` +
+        `${report.started.length} started, ${report.unchanged.length} unchanged (${seconds(report.timings.containers)})`,
+    );
+
+  const healthStarted = Date.now();
+  await waitHealthy(plan.nodes, options.healthTimeoutMs ?? 180_000);
+  report.timings.healthy = Date.now() - healthStarted;
+  log(`${plan.nodes.length} containers healthy in ${seconds(report.timings.healthy)}`);
+
+  // 5. Edges: `create` for new and changed ones, exactly as planned.
+  const edgesStarted = Date.now();
+  const newEdges = plan.edges.filter((edge) => !sameSpec(state.edges[edge.name], edge));
+  await mapLimit(newEdges, limit, async (edge: EdgePlan) => {
+    await runShell(`create edge ${edge.name}`, edge.create);
+    state.edges[edge.name] = edge;
+    report.edgesCreated.push(edge.name);
+  });
+  save();
+  report.timings.edges = Date.now() - edgesStarted;
+  if (newEdges.length > 0) log(`${newEdges.length} edge(s) created in ${seconds(report.timings.edges)}`);
+
+  // 6. Bootstrap steps, in order; each runs once (they are idempotent anyway).
+  const bootstrapStarted = Date.now();
+  for (const step of plan.bootstrap) {
+    if (sameSpec(state.bootstrap[step.name], step)) continue;
+    await runShell(`bootstrap step ${step.name}`, step.create);
+    state.bootstrap[step.name] = step;
+    report.bootstrapRun.push(step.name);
+    save();
+  }
+  report.timings.bootstrap = Date.now() - bootstrapStarted;
+  if (report.bootstrapRun.length > 0) log(`bootstrap (${report.bootstrapRun.join(", ")}) in ${seconds(report.timings.bootstrap)}`);
+
+  // 7. Every declared edge connected.
+  const connectStarted = Date.now();
+  const containers = new Map(plan.nodes.map((node) => [node.node, node.container] as const));
+  await waitEdgesConnected(plan.edges, containers, options.edgeTimeoutMs ?? 150_000);
+  report.timings.connected = Date.now() - connectStarted;
+  report.timings.total = Date.now() - started;
+  log(`${plan.edges.length} edges connected after ${seconds(report.timings.connected)}; up in ${seconds(report.timings.total)}`);
+
+  state.plan = plan;
+  save();
+  return report;
+}

@@ -1,0 +1,85 @@
+// Waiting for the lab: containers healthy (Docker's healthcheck), declared edges connected (getpeerinfo).
+import type { EdgePlan, NodePlan } from "../../src/plan/types.js";
+import { bitcoinCli, inspectContainer, lastLogLines } from "./docker.js";
+import { poll, RigTimeoutError } from "./util.js";
+
+export interface PeerInfo {
+  id: number;
+  addr: string;
+  inbound: boolean;
+  connection_type: string;
+  synced_blocks: number;
+  relaytxes: boolean;
+}
+
+export function peerInfo(container: string): Promise<PeerInfo[]> {
+  return bitcoinCli<PeerInfo[]>(container, "getpeerinfo");
+}
+
+/** Addresses this node dials as manual (addnode) peers. */
+export async function manualOutbound(container: string): Promise<string[]> {
+  return (await peerInfo(container)).filter((peer) => !peer.inbound && peer.connection_type === "manual").map((peer) => peer.addr);
+}
+
+export class NodeUnhealthyError extends Error {
+  override name = "NodeUnhealthyError";
+}
+
+async function failureReport(nodes: NodePlan[], header: string): Promise<string> {
+  const parts = await Promise.all(nodes.slice(0, 5).map(async (node) => `--- ${node.node} (${node.container}), last log lines:\n${await lastLogLines(node.container)}`));
+  return [header, ...parts].join("\n");
+}
+
+/** Waits until every node's container reports healthy; fails early when one exits or turns unhealthy. */
+export async function waitHealthy(nodes: NodePlan[], timeoutMs: number): Promise<void> {
+  let waitingFor: NodePlan[] = nodes;
+  const lastState = new Map<string, string>();
+  try {
+    await poll(
+      `${nodes.length} containers to become healthy`,
+      async () => {
+        const states = await Promise.all(waitingFor.map(async (node) => [node, await inspectContainer(node.container)] as const));
+        for (const [node, info] of states) {
+          const state = info === undefined ? "missing" : info.State.Health?.Status ?? info.State.Status;
+          lastState.set(node.node, state);
+          if (info === undefined || ["exited", "dead"].includes(info.State.Status) || info.State.Health?.Status === "unhealthy")
+            throw new NodeUnhealthyError(await failureReport([node], `node ${node.node} (${node.container}) is ${state}`));
+        }
+        waitingFor = states.filter(([, info]) => info?.State.Health?.Status !== "healthy").map(([node]) => node);
+        return waitingFor.length === 0 ? true : undefined;
+      },
+      { timeoutMs, intervalMs: 500 },
+    );
+  } catch (error) {
+    if (!(error instanceof RigTimeoutError)) throw error;
+    const names = waitingFor.map((node) => `${node.node} (${lastState.get(node.node) ?? "?"})`).join(", ");
+    throw new NodeUnhealthyError(await failureReport(waitingFor, `${error.message}; not healthy: ${names}`));
+  }
+}
+
+/** Edges whose `from` node does not (yet) show a manual outbound connection to the edge's target. */
+export async function unconnectedEdges(edges: EdgePlan[], containers: Map<string, string>): Promise<EdgePlan[]> {
+  const byFrom = new Map<string, EdgePlan[]>();
+  for (const edge of edges) byFrom.set(edge.from, [...(byFrom.get(edge.from) ?? []), edge]);
+  const missing = await Promise.all(
+    [...byFrom].map(async ([from, fromEdges]) => {
+      const container = containers.get(from);
+      if (container === undefined) return fromEdges;
+      const connected = new Set(await manualOutbound(container).catch(() => [] as string[]));
+      return fromEdges.filter((edge) => !connected.has(edge.target));
+    }),
+  );
+  return missing.flat();
+}
+
+export async function waitEdgesConnected(edges: EdgePlan[], containers: Map<string, string>, timeoutMs: number): Promise<void> {
+  let missing = edges;
+  await poll(
+    `${edges.length} edges to connect`,
+    async () => {
+      missing = await unconnectedEdges(missing, containers);
+      return missing.length === 0 ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 500, describe: async () => `not connected: ${missing.map((edge) => `${edge.name} (${edge.target})`).join(", ")}` },
+  );
+}
