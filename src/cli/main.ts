@@ -66,7 +66,7 @@ export function buildCli(): Command {
     .action((file: string, options: { format?: TopologyFormat }) => {
       const topology = loadTopology(file, options.format);
       const miners = topology.nodes.filter((n) => n.role === "miner").length;
-      process.stdout.write(`${file}: valid ${topology.chain} topology "${topology.name}": ${topology.nodes.length} nodes (${miners} miners), ${topology.edges.length} edges\n`);
+      process.stdout.write(`${file}: valid ${topology.chain} topology "${topology.name}": ${topology.nodes.length} nodes (${miners} ${miners === 1 ? "miner" : "miners"}), ${topology.edges.length} edges\n`);
     });
 
   program

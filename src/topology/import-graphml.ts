@@ -1,5 +1,6 @@
 // GraphML (e.g. Warnet's older graph files, or a graph exported from Gephi/NetworkX) → netlab topology.
 // Node attributes used: name or label, implementation, version, role, bitcoin_config; graph attribute: chain.
+import { DOMParser } from "@xmldom/xmldom";
 import { MultiGraph } from "graphology";
 import { parse } from "graphology-graphml";
 import { TopologyError } from "./errors.js";
@@ -7,12 +8,17 @@ import type { Converted } from "./load.js";
 import { parseConfLines } from "./import-warnet.js";
 
 export function graphmlToTopology(text: string, file: string): Converted {
-  let graph: MultiGraph;
+  const problems: string[] = [];
+  const report = (message: string) => problems.push(message.replace(/\s+/g, " ").trim());
+  const document = new DOMParser({ errorHandler: { warning: () => {}, error: report, fatalError: report } }).parseFromString(text, "text/xml");
+  let graph: MultiGraph | undefined;
   try {
-    graph = parse(MultiGraph, text, { addMissingNodes: true });
+    if (problems.length === 0) graph = parse(MultiGraph, document as unknown as Document, { addMissingNodes: true });
   } catch (error) {
-    throw new TopologyError(file, [{ path: [], message: `not readable as GraphML: ${(error as Error).message}` }]);
+    report((error as Error).message);
   }
+  if (graph === undefined || problems.length > 0)
+    throw new TopologyError(file, [{ path: [], message: `not readable as GraphML: ${problems.join("; ") || "no graph element"}` }]);
   const names = new Map<string, string>();
   const nodes: Record<string, unknown>[] = [];
   graph.forEachNode((key, attributes) => {

@@ -26,7 +26,7 @@ export function schemaIssues(error: z.ZodError): TopologyIssue[] {
       return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field "${key}"` }));
     if (issue.code === "invalid_key")
       return issue.issues.map((inner) => ({ path, message: inner.message }));
-    if (issue.code === "invalid_type" && issue.input === undefined)
+    if ((issue.code === "invalid_type" || issue.code === "invalid_value") && "input" in issue && issue.input === undefined)
       return [{ path, message: "is required" }];
     return [{ path, message: issue.message }];
   });
@@ -95,7 +95,7 @@ export function parseTopology(text: string, file: string, format: TopologyFormat
       return { ...issue, path, line: located(path) };
     });
 
-  const parsed = topologySchema.safeParse(converted.file ?? {});
+  const parsed = topologySchema.safeParse(converted.file ?? {}, { reportInput: true });
   if (!parsed.success) throw new TopologyError(file, locate(schemaIssues(parsed.error)));
   const topology: TopologyFile = parsed.data;
   const problems = validateTopology(topology);

@@ -28,16 +28,13 @@ const MANAGED_OPTIONS: Record<string, string> = {
 const truthy = (value: OptionValue): boolean => !["0", "false", ""].includes(String(value).toLowerCase());
 const values = (value: OptionValue): (string | number | boolean)[] => (Array.isArray(value) ? value : [value]);
 
+/** True for addresses (or ranges) reachable beyond this machine and its private networks; 0.0.0.0 means all. */
 function isPublicAddress(text: string): boolean {
-  const host = text.replace(/^\[|\](:\d+)?$/g, "").replace(/:\d+$/, "");
-  const base = host.split("/")[0] ?? host;
-  if (!ipaddr.isValid(base)) return false;
-  const address = ipaddr.process(base);
-  if (text.includes("/")) {
-    const bits = Number(text.split("/")[1]);
-    if (bits === 0) return true;
-  }
-  return ["unicast", "global"].includes(address.range()) || base === "0.0.0.0" || base === "::";
+  const [host = "", bits] = text.replace(/^\[|\]$/g, "").split("/");
+  const address = host.replace(/^\[?([^\]]*)\]?:\d+$/, "$1");
+  if (!ipaddr.isValid(address)) return false;
+  if (bits !== undefined && Number(bits) === 0) return true;
+  return !["private", "loopback", "linkLocal", "uniqueLocal"].includes(ipaddr.process(address).range());
 }
 
 interface NodeContext {

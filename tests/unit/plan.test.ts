@@ -1,0 +1,132 @@
+// The pure plan: deterministic, stable when the topology grows, and safe by construction.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildPlan, planJson } from "../../src/plan/plan.js";
+import { rpcAuthLine } from "../../src/plan/rpcauth.js";
+import { stackSettings } from "../../src/plan/stack.js";
+import { TopologyError } from "../../src/topology/errors.js";
+import { loadTopology, parseTopology } from "../../src/topology/load.js";
+
+const repoRoot = resolve(import.meta.dirname, "../..");
+const PASSWORD = "plan-test-password";
+const settings = (stack = "dev") => stackSettings(stack, { rpcAuth: rpcAuthLine("netlab", PASSWORD, "abcdef0123456789") });
+const plan = (text: string, stack = "dev") => buildPlan(parseTopology(text, "test.yaml"), settings(stack));
+const shipped = (name: string, stack = "dev") => buildPlan(loadTopology(resolve(repoRoot, "topologies", name)), settings(stack));
+
+describe("the lab plan", () => {
+  it("is byte-identical for the same topology and stack", () => {
+    for (const name of ["dev.yaml", "regtest-10.yaml", "generated-50.yaml"]) {
+      expect(planJson(shipped(name, "regtest"))).toBe(planJson(shipped(name, "regtest")));
+    }
+  });
+
+  it("keeps every existing node's name, address, ports and args when a node is appended", () => {
+    const text = readFileSync(resolve(repoRoot, "topologies/regtest-10.yaml"), "utf8");
+    const before = plan(text, "regtest");
+    const after = plan(`${text.replace("edges:\n", "  - { name: late, role: wallet }\nedges:\n")}  - { from: late, to: miner1 }\n`, "regtest");
+    expect(after.nodes.slice(0, before.nodes.length)).toEqual(before.nodes);
+    expect(after.volumes.slice(0, before.volumes.length)).toEqual(before.volumes);
+    expect(after.edges.slice(0, before.edges.length)).toEqual(before.edges);
+    expect(after.network).toEqual(before.network);
+    expect(after.nodes.at(-1)).toMatchObject({ node: "late", container: "regtest-late", ip: "10.77.2.20" });
+  });
+
+  it("keeps a generated lab's nodes and edges when it grows (barabasi-albert, line)", () => {
+    for (const model of ["barabasi-albert", "line"]) {
+      const small = plan(`chain: regtest\ngenerator: { model: ${model}, size: 20, seed: 7 }\n`);
+      const large = plan(`chain: regtest\ngenerator: { model: ${model}, size: 21, seed: 7 }\n`);
+      expect(large.nodes.slice(0, 20)).toEqual(small.nodes);
+      const largeEdges = new Set(large.edges.map((e) => e.name));
+      for (const edge of small.edges) expect(largeEdges.has(edge.name), edge.name).toBe(true);
+      expect(large.edges.length).toBeGreaterThan(small.edges.length);
+    }
+  });
+
+  it("gives nodes rpcauth, never the password, and bitcoind options that suit a regtest lab", () => {
+    const dev = shipped("dev.yaml");
+    const n1 = dev.nodes[0]!;
+    expect(planJson(dev)).not.toContain(PASSWORD);
+    expect(n1.command).toContain(`-rpcauth=${rpcAuthLine("netlab", PASSWORD, "abcdef0123456789")}`);
+    expect(n1.command).toEqual(
+      expect.arrayContaining(["-chain=regtest", "-rpcbind=0.0.0.0", "-rpcallowip=10.77.1.0/24", "-whitelist=in,out,noban@10.77.1.0/24", "-dnsseed=0", "-fixedseeds=0", "-addresstype=bech32", "-changetype=bech32"]),
+    );
+    expect(n1.ports).toEqual([{ internal: 18443, external: 21000, ip: "127.0.0.1", protocol: "tcp" }]);
+    expect(n1.labels).toEqual({ "netlab.stack": "dev", "netlab.node": "n1", "netlab.role": "miner", "netlab.implementation": "knots", "netlab.version": "29.4" });
+    expect(dev.edges[0]).toEqual({
+      name: "n2-to-n1",
+      from: "n2",
+      to: "n1",
+      target: "10.77.1.10:18444",
+      create: "docker exec dev-n2 netlab-edge add 10.77.1.10:18444",
+      delete: "docker exec dev-n2 netlab-edge remove 10.77.1.10:18444",
+    });
+  });
+
+  it("lets a topology override a lab default once, and add to repeatable options", () => {
+    const p = plan("chain: regtest\nnodes:\n  - name: a\n    options: { dbcache: 100, debug: [net, mempool], whitelist: 'noban@10.9.0.0/16', txindex: true }\n");
+    const command = p.nodes[0]!.command;
+    expect(command.filter((arg) => arg.startsWith("-dbcache="))).toEqual(["-dbcache=100"]);
+    expect(command.filter((arg) => arg.startsWith("-debug="))).toEqual(["-debug=net", "-debug=mempool"]);
+    expect(command.filter((arg) => arg.startsWith("-whitelist="))).toEqual(["-whitelist=in,out,noban@10.77.1.0/24", "-whitelist=noban@10.9.0.0/16"]);
+    expect(command).toContain("-txindex=1");
+  });
+
+  it("publishes P2P only for public-chain nodes that accept peers; no seeds are disabled there", () => {
+    const mainnet = shipped("mainnet.yaml", "mainnet");
+    expect(mainnet.nodes.map((n) => n.ports.map((p) => `${p.ip}:${p.external}->${p.internal}`))).toEqual([
+      ["127.0.0.1:24000->8332", "0.0.0.0:24500->8333"],
+      ["127.0.0.1:24001->8332"],
+    ]);
+    expect(mainnet.nodes[0]!.command).not.toContain("-dnsseed=0");
+    expect(mainnet.nodes[0]!.command).toContain("-prune=550");
+    expect(mainnet.bootstrap).toEqual([]);
+    const testnet = shipped("testnet.yaml", "testnet");
+    expect(testnet.nodes.every((n) => n.ports.some((p) => p.internal === 18333 && p.ip === "0.0.0.0"))).toBe(true);
+    expect(testnet.nodes[0]!.command).toContain("-chain=test");
+  });
+
+  it("uses only noban for Core releases that predate whitelist direction flags", () => {
+    const p = plan("chain: regtest\nnodes:\n  - { name: old, implementation: core, version: '27.2' }\n  - { name: new, implementation: core, version: '28.1' }\n");
+    expect(p.nodes[0]!.command).toContain("-whitelist=noban@10.77.1.0/24");
+    expect(p.nodes[1]!.command).toContain("-whitelist=in,out,noban@10.77.1.0/24");
+    expect(p.images.map((i) => i.name)).toEqual(["bitcoin-netlab/bitcoind:core-27.2", "bitcoin-netlab/bitcoind:core-28.1"]);
+  });
+
+  it("runs a stand-in image where the stack overrides one, and does not build the original", () => {
+    const overridden = buildPlan(
+      loadTopology(resolve(repoRoot, "topologies/regtest-10.yaml")),
+      stackSettings("regtest", { rpcAuth: settings().rpcAuth, imageOverrides: { "bitcoin-netlab/bitcoind:core-29.1": "bitcoin-netlab/bitcoind:knots-29.4" } }),
+    );
+    expect(overridden.images.map((i) => i.name)).toEqual(["bitcoin-netlab/bitcoind:knots-29.4"]);
+    const miner2 = overridden.nodes.find((n) => n.node === "miner2")!;
+    expect(miner2.image).toBe("bitcoin-netlab/bitcoind:knots-29.4");
+    expect(miner2.labels["netlab.implementation"]).toBe("core");
+  });
+
+  it("bootstraps a wallet per miner and wallet node, then matures the chain at the first miner", () => {
+    expect(shipped("regtest-10.yaml", "regtest").bootstrap.map((s) => s.create)).toEqual([
+      "docker exec regtest-miner1 netlab-bootstrap wallet miner",
+      "docker exec regtest-miner2 netlab-bootstrap wallet miner",
+      "docker exec regtest-wallet1 netlab-bootstrap wallet wallet",
+      "docker exec regtest-wallet2 netlab-bootstrap wallet wallet",
+      "docker exec regtest-miner1 netlab-bootstrap mature 101",
+    ]);
+  });
+
+  it("refuses a lab larger than its stack's subnet, naming the file", () => {
+    expect(() => plan("chain: regtest\ngenerator: { model: line, size: 300 }\n")).toThrow(TopologyError);
+    expect(() => plan("chain: regtest\ngenerator: { model: line, size: 300 }\n")).toThrow(
+      /test\.yaml: nodes: 300 nodes do not fit stack "dev" \(subnet 10\.77\.1\.0\/24 has room for 245\)/,
+    );
+  });
+
+  it("refuses stack settings that would clash or expose the lab", () => {
+    const rpcAuth = settings().rpcAuth;
+    expect(() => stackSettings("lab2", { rpcAuth })).toThrow(/stack "lab2" has no default subnet and port range/);
+    expect(() => stackSettings("dev", { rpcAuth, subnet: "8.8.8.0/24" })).toThrow(/must be a private range/);
+    expect(() => stackSettings("dev", { rpcAuth, portBase: 65000 })).toThrow(/portBase 65000 must be a whole number from 1024 to 64536/);
+    expect(() => stackSettings("Dev", { rpcAuth, subnet: "10.88.0.0/24", portBase: 30000 })).toThrow(/stack name "Dev" must be lowercase/);
+    expect(stackSettings("lab2", { rpcAuth, subnet: "10.88.0.0/22", portBase: 30000 })).toMatchObject({ subnet: "10.88.0.0/22", portBase: 30000 });
+  });
+});
