@@ -8,3 +8,4 @@ export { bitcoinCli, docker, execIn, inspectContainer, lastLogLines } from "./do
 export { manualOutbound, peerInfo, unconnectedEdges, waitEdgesConnected, waitHealthy, type PeerInfo } from "./wait.js";
 export { runShell } from "./shell.js";
 export { poll, sleep, mapLimit, seconds, stderrLogger, silentLogger, type Logger } from "./util.js";
+export { rpcClient, RpcError, type RpcClient } from "./rpc.js";
