@@ -1,4 +1,4 @@
-// netlab: validate, plan and generate topologies. Commands for running labs come with the real-nodes work.
+// netlab: validate, plan and generate topologies; status, rpc, mine, send and logs for running labs.
 import { Command, InvalidArgumentError, Option } from "commander";
 import { stringify } from "yaml";
 import { buildPlan, planJson } from "../plan/plan.js";
@@ -8,6 +8,8 @@ import type { LabPlan } from "../plan/types.js";
 import { TopologyError } from "../topology/errors.js";
 import { FORMATS, loadTopology, parseTopology, type TopologyFormat } from "../topology/load.js";
 import { CHAINS, GENERATOR_MODELS, IMPLEMENTATIONS, type GeneratorSpec, type TopologyFile } from "../topology/schema.js";
+import { LabCommandError } from "../lab/docker.js";
+import { addLabCommands } from "./lab-commands.js";
 import { formatTable } from "./table.js";
 
 /** `netlab plan` shows a plan before any stack exists, so it uses a fixed, clearly fake rpcauth line. */
@@ -130,6 +132,7 @@ export function buildCli(): Command {
       process.stdout.write(header + stringify(output));
     });
 
+  addLabCommands(program);
   return program;
 }
 
@@ -138,7 +141,7 @@ export async function main(argv: string[]): Promise<number> {
     await buildCli().parseAsync(argv);
     return 0;
   } catch (error) {
-    if (error instanceof TopologyError || error instanceof StackSettingsError) {
+    if (error instanceof TopologyError || error instanceof StackSettingsError || error instanceof LabCommandError) {
       process.stderr.write(`${error.message}\n`);
       return 1;
     }

@@ -1,0 +1,125 @@
+// netlab status | rpc | mine | send | logs: commands for a running lab, found by its Docker labels.
+import { spawn } from "node:child_process";
+import { InvalidArgumentError, type Command } from "commander";
+import { bitcoinCli, findNode, listNodes, LabCommandError, type LabContainer } from "../lab/docker.js";
+import { formatTable } from "./table.js";
+
+interface NodeStatus {
+  node: LabContainer;
+  height: string;
+  peersIn: string;
+  peersOut: string;
+  mempool: string;
+}
+
+async function nodeStatus(node: LabContainer): Promise<NodeStatus> {
+  const down = { node, height: "-", peersIn: "-", peersOut: "-", mempool: "-" };
+  if (node.state !== "running") return down;
+  try {
+    const [chain, network, mempool] = (await Promise.all(
+      ["getblockchaininfo", "getnetworkinfo", "getmempoolinfo"].map((method) => bitcoinCli(node.container, [method], 15_000)),
+    )) as [{ blocks: number }, { connections_in: number; connections_out: number }, { size: number }];
+    return { node, height: String(chain.blocks), peersIn: String(network.connections_in), peersOut: String(network.connections_out), mempool: String(mempool.size) };
+  } catch {
+    return { ...down, height: "no rpc" };
+  }
+}
+
+/** Mining and receiving need the node's wallet (made at bootstrap for miners and wallets). */
+async function walletOf(node: LabContainer): Promise<string> {
+  const wallets = (await bitcoinCli(node.container, ["listwallets"])) as string[];
+  if (wallets.length === 0) throw new LabCommandError(`node "${node.node}" has no wallet loaded (miners and wallet nodes get one at bootstrap)`);
+  return wallets[0]!;
+}
+
+async function newAddress(node: LabContainer): Promise<string> {
+  return String(await bitcoinCli(node.container, [`-rpcwallet=${await walletOf(node)}`, "getnewaddress"]));
+}
+
+const print = (value: unknown) => process.stdout.write(`${typeof value === "string" ? value : JSON.stringify(value, null, 2)}\n`);
+
+function positiveInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`"${text}" is not a whole number of at least 1.`);
+  return value;
+}
+
+function btcAmount(text: string): string {
+  if (!/^[0-9]+(\.[0-9]{1,8})?$/.test(text) || Number(text) <= 0) throw new InvalidArgumentError(`"${text}" is not an amount in BTC such as 0.5 (at most 8 decimals).`);
+  return text;
+}
+
+export function addLabCommands(program: Command): void {
+  const stackOption = ["--stack <name>", "the lab's stack (default: every running lab, or the one that has the node)"] as const;
+
+  program
+    .command("status")
+    .description("table of a running lab's nodes: implementation, height, peers in/out, mempool")
+    .option(...stackOption)
+    .action(async (options: { stack?: string }) => {
+      const nodes = await listNodes(options.stack);
+      if (nodes.length === 0) throw new LabCommandError(options.stack ? `no lab running for stack "${options.stack}"` : "no lab is running (no containers labelled netlab.stack)");
+      const rows = await Promise.all(nodes.map(nodeStatus));
+      print(
+        formatTable(
+          ["stack", "node", "role", "implementation", "state", "height", "in", "out", "mempool"],
+          rows.map((r) => [r.node.stack, r.node.node, r.node.role, `${r.node.implementation} ${r.node.version}`, r.node.state, r.height, r.peersIn, r.peersOut, r.mempool]),
+        ),
+      );
+    });
+
+  program
+    .command("rpc")
+    .description("run an RPC on a node with bitcoin-cli inside its container, e.g. netlab rpc n1 getpeerinfo")
+    .argument("<node>", "node name (or container name)")
+    .argument("<method>", "RPC method")
+    .argument("[params...]", "parameters, as bitcoin-cli takes them")
+    .option(...stackOption)
+    .action(async (name: string, method: string, params: string[], options: { stack?: string }) => {
+      const node = await findNode(name, options.stack);
+      print(await bitcoinCli(node.container, [method, ...params]));
+    });
+
+  program
+    .command("mine")
+    .description("mine blocks at a node, to its own wallet (regtest)")
+    .argument("<node>", "node name")
+    .argument("[blocks]", "how many blocks", positiveInteger, 1)
+    .option(...stackOption)
+    .action(async (name: string, blocks: number, options: { stack?: string }) => {
+      const node = await findNode(name, options.stack);
+      const hashes = (await bitcoinCli(node.container, ["generatetoaddress", String(blocks), await newAddress(node)])) as string[];
+      const height = await bitcoinCli(node.container, ["getblockcount"]);
+      print(`${node.node}: mined ${hashes.length} block${hashes.length === 1 ? "" : "s"}, height ${String(height)}, tip ${hashes.at(-1)}`);
+    });
+
+  program
+    .command("send")
+    .description("send bitcoin from one node's wallet to a new address of another node's wallet")
+    .argument("<from>", "sending node")
+    .argument("<to>", "receiving node")
+    .argument("<btc>", "amount in BTC", btcAmount)
+    .option(...stackOption)
+    .action(async (fromName: string, toName: string, amount: string, options: { stack?: string }) => {
+      const from = await findNode(fromName, options.stack);
+      const to = await findNode(toName, options.stack ?? from.stack);
+      const address = await newAddress(to);
+      const txid = await bitcoinCli(from.container, [`-rpcwallet=${await walletOf(from)}`, "sendtoaddress", address, amount]);
+      print(`${from.node} -> ${to.node}: ${amount} BTC to ${address}, txid ${String(txid)}`);
+    });
+
+  program
+    .command("logs")
+    .description("a node's bitcoind log (docker logs)")
+    .argument("<node>", "node name")
+    .option("-f, --follow", "keep printing new lines")
+    .option("--tail <lines>", "lines from the end", positiveInteger, 100)
+    .option(...stackOption)
+    .action(async (name: string, options: { stack?: string; follow?: boolean; tail: number }) => {
+      const node = await findNode(name, options.stack);
+      const args = ["logs", "--tail", String(options.tail), ...(options.follow ? ["--follow"] : []), node.container];
+      await new Promise<void>((resolve, reject) => {
+        spawn("docker", args, { stdio: "inherit" }).on("exit", (code) => (code === 0 || code === null ? resolve() : reject(new LabCommandError(`docker logs exited with ${code}`))));
+      });
+    });
+}
