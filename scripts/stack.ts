@@ -1,15 +1,10 @@
 // npm run stack -- <init|up|preview|destroy|output> <stack> [--rotate] [-- extra pulumi args]
-// Wraps the Pulumi CLI for a local lab: state and a generated passphrase live in .pulumi-state/ of this
-// checkout (no account, no login), and each stack gets its own generated RPC credentials as config.
-import { spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+// Wraps the Pulumi CLI for a local lab (state in .pulumi-state/, see src/lab/pulumi.ts); each stack gets its
+// own generated RPC credentials as config.
 import { parseArgs } from "node:util";
+import { PulumiMissingError, pulumi, pulumiEnvironment } from "../src/lab/pulumi.js";
 import { generateRpcCredentials } from "../src/plan/rpcauth.js";
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const ACTIONS = ["init", "up", "preview", "destroy", "output"] as const;
 type Action = (typeof ACTIONS)[number];
 const USAGE = `usage: npm run stack -- <${ACTIONS.join("|")}> <stack> [--rotate] [-- extra pulumi args]`;
@@ -17,25 +12,6 @@ const USAGE = `usage: npm run stack -- <${ACTIONS.join("|")}> <stack> [--rotate]
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(1);
-}
-
-function pulumiEnvironment(): NodeJS.ProcessEnv {
-  const stateDir = join(repoRoot, ".pulumi-state");
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${stateDir}` };
-  if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
-    const passphraseFile = join(stateDir, "passphrase");
-    if (!existsSync(passphraseFile)) writeFileSync(passphraseFile, randomBytes(32).toString("base64url"), { mode: 0o600 });
-    env.PULUMI_CONFIG_PASSPHRASE_FILE = passphraseFile;
-  }
-  return env;
-}
-
-function pulumi(args: string[], env: NodeJS.ProcessEnv, options: SpawnSyncOptions = {}) {
-  const result = spawnSync("pulumi", args, { cwd: repoRoot, env, stdio: "inherit", ...options });
-  if (result.error && (result.error as NodeJS.ErrnoException).code === "ENOENT")
-    fail("netlab: the Pulumi CLI is not installed; get it from https://www.pulumi.com/docs/iac/download-install/ (netlab validate, plan and generate work without it)");
-  return result;
 }
 
 function init(stack: string, rotate: boolean, env: NodeJS.ProcessEnv): void {
@@ -61,7 +37,7 @@ function main(argv: string[]): void {
   }
   const [action, stack, ...extra] = positionals;
   if (!ACTIONS.includes(action as Action) || stack === undefined) fail(USAGE);
-  pulumi(["version"], process.env, { stdio: "ignore" });
+  pulumi(["version"], process.env, { stdio: "ignore" }); // fails early, before anything is written, without the CLI
   const env = pulumiEnvironment();
   init(stack, values.rotate === true, env);
   const commands: Record<Action, string[] | undefined> = {
@@ -75,4 +51,9 @@ function main(argv: string[]): void {
   if (command !== undefined) process.exit(pulumi([...command, ...extra], env).status ?? 1);
 }
 
-main(process.argv.slice(2));
+try {
+  main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof PulumiMissingError) fail(`netlab: ${error.message}`);
+  throw error;
+}

@@ -1,7 +1,10 @@
 // netlab status | rpc | mine | send | logs: commands for a running lab, found by its Docker labels.
 import { spawn } from "node:child_process";
-import { InvalidArgumentError, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { dockerSource, pulumiSource } from "../../viewer/discover.js";
+import { startViewer } from "../../viewer/server.js";
 import { bitcoinCli, findNode, listNodes, LabCommandError, type LabContainer } from "../lab/docker.js";
+import { hasPulumi } from "../lab/pulumi.js";
 import { formatTable } from "./table.js";
 
 interface NodeStatus {
@@ -121,5 +124,24 @@ export function addLabCommands(program: Command): void {
       await new Promise<void>((resolve, reject) => {
         spawn("docker", args, { stdio: "inherit" }).on("exit", (code) => (code === 0 || code === null ? resolve() : reject(new LabCommandError(`docker logs exited with ${code}`))));
       });
+    });
+
+  program
+    .command("viewer")
+    .description("serve the live peer graph of a running lab (read-only) on 127.0.0.1")
+    .option("--stack <name>", "the lab's stack", "dev")
+    .option("--port <port>", "port to listen on", positiveInteger, 8088)
+    .option("--host <address>", "address to listen on (keep 127.0.0.1 unless you know why not)", "127.0.0.1")
+    .option("--interval <seconds>", "seconds between polls", positiveInteger, 5)
+    .addOption(new Option("--source <source>", "where the lab is found: Pulumi stack outputs or container labels (default: pulumi when the CLI is installed)").choices(["pulumi", "docker"]))
+    .action(async (options: { stack: string; port: number; host: string; interval: number; source?: "pulumi" | "docker" }) => {
+      const source = (options.source ?? (hasPulumi() ? "pulumi" : "docker")) === "pulumi" ? pulumiSource(options.stack) : dockerSource(options.stack);
+      const viewer = await startViewer({ source, host: options.host, port: options.port, pollIntervalMs: options.interval * 1000 });
+      process.stderr.write(`netlab viewer: stack ${options.stack} at ${viewer.url} (Ctrl-C stops it)\n`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await viewer.close();
     });
 }

@@ -24,8 +24,6 @@ const LIST_OPTIONS = new Set([
   "debugexclude", "uacomment", "onlynet", "wallet", "deprecatedrpc", "loadblock",
 ]);
 
-const CHAIN_ARG: Record<Topology["chain"], string> = { main: "main", testnet: "test", testnet4: "testnet4", signet: "signet", regtest: "regtest" };
-
 export function imageName(implementation: string, version: string): string {
   return `${IMAGE_REPOSITORY}:${implementation}-${version}`;
 }
@@ -49,7 +47,7 @@ function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings
   // the relay delays too.
   const whitelistFlags = node.implementation === "core" && majorVersion(node.version) < 28 ? "noban" : "in,out,noban";
 
-  set("chain", CHAIN_ARG[topology.chain]);
+  set("chain", CHAIN_PARAMS[topology.chain].arg);
   set("rpcauth", settings.rpcAuth);
   set("rpcbind", "0.0.0.0");
   set("rpcallowip", settings.subnet);

@@ -1,0 +1,117 @@
+// Finding the lab to draw: from the stack's Pulumi outputs, or without the Pulumi CLI, from the running
+// containers' labels (RPC through the published 127.0.0.1 port, credentials from the node's cookie).
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { pulumi, pulumiEnvironment } from "../src/lab/pulumi.js";
+import { listNodes, LabCommandError } from "../src/lab/docker.js";
+import { CHAIN_PARAMS, chainFromArg } from "../src/plan/chains.js";
+import { DATA_DIR } from "../src/plan/plan.js";
+import type { LabOutputs } from "../src/plan/outputs.js";
+import type { LabDescription, ManagedNode, RpcCredentials } from "./types.js";
+
+const run = promisify(execFile);
+
+export interface LabSource {
+  describe(): Promise<LabDescription>;
+  credentials(node: ManagedNode): Promise<RpcCredentials>;
+}
+
+interface InspectedContainer {
+  Name: string;
+  Config: { Cmd: string[] | null; Labels: Record<string, string> };
+  NetworkSettings: {
+    Networks: Record<string, { IPAddress: string }>;
+    Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
+  };
+}
+
+export function dockerSource(stack: string): LabSource {
+  const chainOf = new Map<string, string>();
+  return {
+    async describe() {
+      const containers = await listNodes(stack);
+      if (containers.length === 0) return { stack, chain: "unknown", source: "docker", nodes: [], declaredEdges: [] };
+      const { stdout } = await run("docker", ["inspect", ...containers.map((c) => c.container)], { maxBuffer: 64 * 1024 * 1024 });
+      const inspected = JSON.parse(stdout) as InspectedContainer[];
+      let chainName = "unknown";
+      const nodes = inspected.map((container): ManagedNode => {
+        const labels = container.Config.Labels;
+        const arg = (container.Config.Cmd ?? []).find((a) => a.startsWith("-chain="))?.slice("-chain=".length) ?? "main";
+        const chain = chainFromArg(arg) ?? "main";
+        chainName = chain;
+        const params = CHAIN_PARAMS[chain];
+        const network = container.NetworkSettings.Networks[`${stack}-net`] ?? Object.values(container.NetworkSettings.Networks)[0];
+        const ip = network?.IPAddress ?? "";
+        const binding = container.NetworkSettings.Ports?.[`${params.rpcPort}/tcp`]?.find((b) => b.HostIp === "127.0.0.1");
+        const name = labels["netlab.node"] ?? container.Name.replace(/^\//, "");
+        const containerName = container.Name.replace(/^\//, "");
+        chainOf.set(containerName, chain);
+        return {
+          name,
+          container: containerName,
+          ip,
+          p2p: `${ip}:${params.p2pPort}`,
+          role: labels["netlab.role"] ?? "relay",
+          implementation: labels["netlab.implementation"] ?? "unknown",
+          version: labels["netlab.version"] ?? "unknown",
+          // A stopped container has no binding; its RPC address is then unknown and the node shows as down.
+          rpcUrl: binding ? `http://127.0.0.1:${binding.HostPort}` : `http://${ip || "0.0.0.0"}:${params.rpcPort}`,
+        };
+      });
+      return { stack, chain: chainName, source: "docker", nodes, declaredEdges: [] };
+    },
+    async credentials(node) {
+      const chain = CHAIN_PARAMS[(chainOf.get(node.container) ?? "regtest") as keyof typeof CHAIN_PARAMS];
+      const cookie = [DATA_DIR, chain.dataSubdir, ".cookie"].filter(Boolean).join("/");
+      try {
+        const { stdout } = await run("docker", ["exec", node.container, "cat", cookie], { timeout: 10_000 });
+        const [username = "", password = ""] = stdout.trim().split(":");
+        return { username, password };
+      } catch (error) {
+        throw new LabCommandError(`cannot read the RPC cookie of ${node.container}: ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`);
+      }
+    },
+  };
+}
+
+/** Stack outputs as `pulumi stack output --json --show-secrets` prints them. */
+export type StackOutputs = LabOutputs & { rpc: { user: string; password: string }; grafanaUrl?: string };
+
+export function describeOutputs(outputs: StackOutputs): LabDescription {
+  return {
+    stack: outputs.stack,
+    chain: outputs.chain,
+    source: "pulumi",
+    nodes: outputs.nodes.map((node) => ({
+      name: node.name,
+      container: node.container,
+      ip: node.ip,
+      p2p: node.p2p,
+      role: node.role,
+      implementation: node.implementation,
+      version: node.version,
+      rpcUrl: `http://${node.rpc}`,
+    })),
+    declaredEdges: outputs.edges.map(({ from, to }) => ({ from, to })),
+    ...(outputs.grafanaUrl === undefined ? {} : { grafanaUrl: outputs.grafanaUrl }),
+  };
+}
+
+export function pulumiSource(stack: string): LabSource {
+  let outputs: StackOutputs | undefined;
+  const read = (): StackOutputs => {
+    const result = pulumi(["stack", "output", "--json", "--show-secrets", "--stack", stack], pulumiEnvironment(), { stdio: "pipe", encoding: "utf8" });
+    if (result.status !== 0) throw new LabCommandError(`pulumi stack output for stack "${stack}" failed: ${String(result.stderr).trim()}`);
+    return JSON.parse(String(result.stdout)) as StackOutputs;
+  };
+  return {
+    async describe() {
+      outputs = read();
+      return describeOutputs(outputs);
+    },
+    async credentials() {
+      outputs ??= read();
+      return { username: outputs.rpc.user, password: outputs.rpc.password };
+    },
+  };
+}
