@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Build the images the lab needs on this machine (no registry): the Debian sid base, then bitcoind (Knots).
+# Build the images the lab needs on this machine (no registry): the Debian sid base, then bitcoind (Knots);
+# the Debian trixie base, then graphite (carbon + graphite-web + StatsD).
 #   images/build.sh [--rebuild]
 set -euo pipefail
 
 # Debian sid's bitcoin-knots prints "v29.4.3.knots20260508"; the Dockerfile checks VERSION against that.
 KNOTS_VERSION=29.4
 BITCOIND_IMAGE=bitcoin-netlab/bitcoind:knots-$KNOTS_VERSION
+GRAPHITE_IMAGE=bitcoin-netlab/graphite:1
 
 cd "$(dirname "$0")"
 rebuild=false
@@ -22,7 +24,7 @@ timed() {
 }
 
 if $rebuild; then
-  docker image rm debian:sid-slim "$BITCOIND_IMAGE" >/dev/null 2>&1 || true
+  docker image rm debian:sid-slim "$BITCOIND_IMAGE" debian:trixie-slim "$GRAPHITE_IMAGE" >/dev/null 2>&1 || true
 fi
 
 timed debian:sid-slim base/build-base.sh sid
@@ -34,3 +36,10 @@ $rebuild && cache=(--no-cache)
 timed "$BITCOIND_IMAGE" docker build -q --force-rm "${cache[@]}" \
   --build-arg IMPLEMENTATION=knots --build-arg VERSION="$KNOTS_VERSION" \
   --label netlab.image=bitcoind --tag "$BITCOIND_IMAGE" bitcoind
+
+# graphite-web 1.1.10 needs trixie (sid's is a pre-release). StatsD is JavaScript from the repo's node_modules:
+# containers cannot reach the npm registry.
+timed debian:trixie-slim base/build-base.sh trixie
+timed "statsd for $GRAPHITE_IMAGE" bash graphite/prepare.sh
+timed "$GRAPHITE_IMAGE" docker build -q --force-rm "${cache[@]}" \
+  --label netlab.image=graphite --tag "$GRAPHITE_IMAGE" graphite

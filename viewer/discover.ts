@@ -6,7 +6,8 @@ import { pulumi, pulumiEnvironment } from "../src/lab/pulumi.js";
 import { listNodes, LabCommandError } from "../src/lab/docker.js";
 import { CHAIN_PARAMS, chainFromArg } from "../src/plan/chains.js";
 import { DATA_DIR } from "../src/plan/plan.js";
-import type { LabOutputs } from "../src/plan/outputs.js";
+import { labOutputs, type LabOutputs } from "../src/plan/outputs.js";
+import type { LabPlan } from "../src/plan/types.js";
 import type { LabDescription, ManagedNode, RpcCredentials } from "./types.js";
 
 const run = promisify(execFile);
@@ -97,21 +98,20 @@ export function describeOutputs(outputs: StackOutputs): LabDescription {
   };
 }
 
-export function pulumiSource(stack: string): LabSource {
-  let outputs: StackOutputs | undefined;
-  const read = (): StackOutputs => {
-    const result = pulumi(["stack", "output", "--json", "--show-secrets", "--stack", stack], pulumiEnvironment(), { stdio: "pipe", encoding: "utf8" });
-    if (result.status !== 0) throw new LabCommandError(`pulumi stack output for stack "${stack}" failed: ${String(result.stderr).trim()}`);
-    return JSON.parse(String(result.stdout)) as StackOutputs;
-  };
+/** A lab described by stack outputs (or by the same outputs computed from a plan file, with its password). */
+export function outputsSource(outputs: StackOutputs): LabSource {
   return {
-    async describe() {
-      outputs = read();
-      return describeOutputs(outputs);
-    },
-    async credentials() {
-      outputs ??= read();
-      return { username: outputs.rpc.user, password: outputs.rpc.password };
-    },
+    describe: async () => describeOutputs(outputs),
+    credentials: async () => ({ username: outputs.rpc.user, password: outputs.rpc.password }),
   };
+}
+
+export function planSource(plan: LabPlan, password: string): LabSource {
+  return outputsSource({ ...labOutputs(plan), rpc: { user: plan.rpcUser, password } });
+}
+
+export function pulumiSource(stack: string): LabSource {
+  const result = pulumi(["stack", "output", "--json", "--show-secrets", "--stack", stack], pulumiEnvironment(), { stdio: "pipe", encoding: "utf8" });
+  if (result.status !== 0) throw new LabCommandError(`pulumi stack output for stack "${stack}" failed: ${String(result.stderr).trim()}`);
+  return outputsSource(JSON.parse(String(result.stdout)) as StackOutputs);
 }

@@ -1,7 +1,8 @@
 // netlab status | rpc | mine | send | logs: commands for a running lab, found by its Docker labels.
 import { spawn } from "node:child_process";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { dockerSource, pulumiSource } from "../../viewer/discover.js";
+import { readFileSync } from "node:fs";
+import { dockerSource, planSource, pulumiSource, type LabSource } from "../../viewer/discover.js";
 import { startViewer } from "../../viewer/server.js";
 import { bitcoinCli, findNode, listNodes, LabCommandError, type LabContainer } from "../lab/docker.js";
 import { hasPulumi } from "../lab/pulumi.js";
@@ -134,8 +135,14 @@ export function addLabCommands(program: Command): void {
     .option("--host <address>", "address to listen on (keep 127.0.0.1 unless you know why not)", "127.0.0.1")
     .option("--interval <seconds>", "seconds between polls", positiveInteger, 5)
     .addOption(new Option("--source <source>", "where the lab is found: Pulumi stack outputs or container labels (default: pulumi when the CLI is installed)").choices(["pulumi", "docker"]))
-    .action(async (options: { stack: string; port: number; host: string; interval: number; source?: "pulumi" | "docker" }) => {
-      const source = (options.source ?? (hasPulumi() ? "pulumi" : "docker")) === "pulumi" ? pulumiSource(options.stack) : dockerSource(options.stack);
+    .option("--plan <file>", "describe the lab by a plan (netlab plan --json), RPC password in NETLAB_RPC_PASSWORD")
+    .action(async (options: { stack: string; port: number; host: string; interval: number; source?: "pulumi" | "docker"; plan?: string }) => {
+      let source: LabSource;
+      if (options.plan !== undefined) {
+        const password = process.env.NETLAB_RPC_PASSWORD;
+        if (!password) throw new LabCommandError("--plan needs the stack's RPC password in the environment variable NETLAB_RPC_PASSWORD");
+        source = planSource(JSON.parse(readFileSync(options.plan, "utf8")), password);
+      } else source = (options.source ?? (hasPulumi() ? "pulumi" : "docker")) === "pulumi" ? pulumiSource(options.stack) : dockerSource(options.stack);
       const viewer = await startViewer({ source, host: options.host, port: options.port, pollIntervalMs: options.interval * 1000 });
       process.stderr.write(`netlab viewer: stack ${options.stack} at ${viewer.url} (Ctrl-C stops it)\n`);
       await new Promise<void>((resolve) => {
