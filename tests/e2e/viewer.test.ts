@@ -16,7 +16,7 @@ const STACK = "t-viewer";
 // Knots stands in for the Core nodes: Core release tarballs cannot be fetched on these machines.
 const IMAGE_OVERRIDES = { "bitcoin-netlab/bitcoind:core-29.1": "bitcoin-netlab/bitcoind:knots-29.4" };
 const stateDir = mkdtempSync(join(tmpdir(), "netlab-rig-viewer-"));
-const planOptions = { stack: STACK, subnet: "10.77.51.0/24", portBase: 25200, imageOverrides: IMAGE_OVERRIDES, stateDir };
+const planOptions = { stack: STACK, subnet: "10.77.53.0/24", portBase: 25300, imageOverrides: IMAGE_OVERRIDES, stateDir };
 
 let lab: Lab;
 let viewer: RunningViewer;
