@@ -11,6 +11,7 @@ import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { Command, InvalidArgumentError } from "commander";
 import { stringify } from "yaml";
+import { CHAIN_PARAMS } from "../src/plan/chains.js";
 import { buildPlan } from "../src/plan/plan.js";
 import { generateRpcCredentials, type RpcCredentials } from "../src/plan/rpcauth.js";
 import { stackSettings } from "../src/plan/stack.js";
@@ -38,7 +39,7 @@ interface Result {
   edges: number;
   rig: UpReport["timings"] & { toConnected: number };
   memoryMiB: { median: number; max: number; total: number };
-  propagation: { perHopMedianMs: number; perEdgeMedianMs: number; farthestMedianMs: number; maxDistance: number };
+  propagation: { perHopSlopeMs: number; perEdgeMedianMs: number; farthestMedianMs: number; maxDistance: number };
   floor: { runMs: number; connectedMs: number } | undefined;
 }
 
@@ -78,14 +79,31 @@ function distances(plan: LabPlan, start: string): Map<string, number> {
   return result;
 }
 
-/** Mines blocks at alternating ends of the lab; each node's arrival comes from a `waitfornewblock` long poll. */
+/** Least-squares slope of y over x. */
+function slope(points: [number, number][]): number {
+  const n = points.length;
+  const mx = points.reduce((sum, [x]) => sum + x, 0) / n;
+  const my = points.reduce((sum, [, y]) => sum + y, 0) / n;
+  const sxy = points.reduce((sum, [x, y]) => sum + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((sum, [x]) => sum + (x - mx) ** 2, 0);
+  return sxx === 0 ? Number.NaN : sxy / sxx;
+}
+
+/**
+ * Mines blocks at alternating ends of the lab; each node's arrival is when its `waitfornewblock` long poll
+ * answers (RPC straight to the container's address, not through the published port's proxy). Arrival times are
+ * taken from the moment generatetoaddress is sent. Per hop: the slope of arrival over hop distance (independent
+ * of when the miner itself reports the block: with compact blocks its peers already have it while it connects).
+ */
 async function propagation(plan: LabPlan, credentials: RpcCredentials, rounds: number): Promise<Result["propagation"]> {
-  const client = (name: string) => rpcClient(plan.nodes.find((node) => node.node === name)!.rpcHostAddress, credentials);
+  const rpcPort = CHAIN_PARAMS[plan.chain].rpcPort;
+  const client = (name: string, wallet?: string) =>
+    rpcClient(`${plan.nodes.find((node) => node.node === name)!.ip}:${rpcPort}`, credentials, wallet, plan.network.subnet);
   const first = plan.nodes.find((node) => node.role === "miner")!.node;
   const fromFirst = distances(plan, first);
   const farthest = [...fromFirst].sort((a, b) => b[1] - a[1])[0]![0];
-  const address = await rpcClient(plan.nodes.find((node) => node.node === first)!.rpcHostAddress, credentials, "miner").call<string>("getnewaddress");
-  const perHop: number[] = [];
+  const address = await client(first, "miner").call<string>("getnewaddress");
+  const points: [number, number][] = [];
   const perEdge: number[] = [];
   const farthestArrival: number[] = [];
   let maxDistance = 0;
@@ -102,25 +120,26 @@ async function propagation(plan: LabPlan, credentials: RpcCredentials, rounds: n
           return answer.hash;
         }),
     );
-    await sleep(100);
+    await sleep(200 + 10 * plan.nodes.length);
+    const sent = performance.now();
     const [hash] = await client(miner).call<string[]>("generatetoaddress", [1, address]);
     const seen = await Promise.all(waits);
     const late = plan.nodes.filter((_node, i) => seen[i] !== hash).map((node) => node.node);
     if (late.length > 0) throw new Error(`block ${hash} did not reach ${late.join(", ")} within 30 s`);
-    const t0 = arrived.get(miner)!;
     for (const [name, at] of arrived) {
       const d = hops.get(name)!;
       maxDistance = Math.max(maxDistance, d);
-      if (d > 0) perHop.push((at - t0) / d);
+      points.push([d, at - sent]);
     }
     for (const edge of plan.edges) {
       const [near, far] = hops.get(edge.from)! < hops.get(edge.to)! ? [edge.from, edge.to] : [edge.to, edge.from];
       if (hops.get(far)! - hops.get(near)! === 1) perEdge.push(arrived.get(far)! - arrived.get(near)!);
     }
     const deepest = Math.max(...hops.values());
-    farthestArrival.push(Math.max(...[...arrived].filter(([name]) => hops.get(name) === deepest).map(([, at]) => at - t0)));
+    farthestArrival.push(Math.max(...[...arrived].filter(([name]) => hops.get(name) === deepest).map(([, at]) => at - sent)));
+    await sleep(500);
   }
-  return { perHopMedianMs: median(perHop), perEdgeMedianMs: median(perEdge), farthestMedianMs: median(farthestArrival), maxDistance };
+  return { perHopSlopeMs: slope(points), perEdgeMedianMs: median(perEdge), farthestMedianMs: median(farthestArrival), maxDistance };
 }
 
 /** Median and max resident memory of the stack's containers, from `docker stats --no-stream`. */
@@ -203,14 +222,14 @@ function table(results: Result[]): string {
   const s = (ms: number) => (ms / 1000).toFixed(1);
   const header = [
     "N", "model", "edges", "create s", "healthy s", "edges s", "bootstrap s", "connect s", "rig total s",
-    "rig w/o bootstrap s", "floor s", "ratio", "idle MiB med/max", "hop ms med", "edge ms med", "farthest ms (d)",
+    "rig w/o bootstrap s", "floor s", "ratio", "idle MiB med/max", "hop ms (slope)", "edge ms med", "farthest ms (hops)",
   ];
   const rows = results.map((r) => [
     String(r.n), r.model, String(r.edges), s(r.rig.containers), s(r.rig.healthy), s(r.rig.edges), s(r.rig.bootstrap), s(r.rig.connected),
     s(r.rig.total), s(r.rig.toConnected), r.floor ? s(r.floor.connectedMs) : "-",
     r.floor ? `${(r.rig.toConnected / r.floor.connectedMs).toFixed(2)}x` : "-",
     `${r.memoryMiB.median.toFixed(1)}/${r.memoryMiB.max.toFixed(1)}`,
-    r.propagation.perHopMedianMs.toFixed(1), r.propagation.perEdgeMedianMs.toFixed(1),
+    r.propagation.perHopSlopeMs.toFixed(1), r.propagation.perEdgeMedianMs.toFixed(1),
     `${r.propagation.farthestMedianMs.toFixed(1)} (${r.propagation.maxDistance})`,
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));

@@ -10,6 +10,7 @@ import {
   docker,
   down,
   execIn,
+  inspectContainer,
   manualOutbound,
   peerInfo,
   planFromFile,
@@ -171,6 +172,41 @@ describe("regtest-10 lab on the real engine", () => {
     expect(await lab.startedAt()).toEqual(before);
     figures.removeEdge = removed.timings;
   }, 120_000);
+
+  it("replaces only a changed node, removes a removed node with its volume and edges, and brings both back", async () => {
+    type TopologyDoc = { nodes: { name: string; options?: Record<string, unknown> }[]; edges: { from: string; to: string }[] };
+    const changed = parse(readFileSync(TOPOLOGY, "utf8")) as TopologyDoc;
+    changed.nodes = changed.nodes.filter((node) => node.name !== "observer");
+    changed.edges = changed.edges.filter((edge) => edge.from !== "observer" && edge.to !== "observer");
+    changed.nodes.find((node) => node.name === "relay5")!.options = { maxconnections: 41 };
+    const changedFile = join(scratch, "regtest-10-changed.yaml");
+    writeFileSync(changedFile, stringify(changed));
+    const observer = lab.node("observer");
+    const before = await lab.startedAt();
+
+    const report = await apply(changedFile);
+    expect(report).toMatchObject({ created: [], replaced: ["relay5"], started: [], removed: ["observer"], edgesCreated: [] });
+    expect(report.edgesDeleted.sort()).toEqual(["observer-to-miner1", "observer-to-relay5"]);
+    expect(await inspectContainer(observer.container)).toBeUndefined();
+    await expect(docker().getVolume(observer.volume.name).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    const after = await lab.startedAt();
+    for (const name of lab.names.filter((other) => other !== "relay5")) expect(after[name], name).toBe(before[name]);
+    expect(after.relay5).not.toBe(before.relay5);
+    expect(
+      (await peerInfo(lab.node("miner1").container)).filter((peer) => peer.inbound).map((peer) => ipOf(peer.addr)),
+    ).not.toContain(observer.ip);
+
+    const restored = await apply(TOPOLOGY);
+    expect(restored).toMatchObject({ created: ["observer"], replaced: ["relay5"], removed: [], edgesDeleted: [], bootstrapRun: [] });
+    expect(restored.edgesCreated.sort()).toEqual(["observer-to-miner1", "observer-to-relay5"]);
+    const height = await lab.call<number>("miner1", "getblockcount");
+    await lab.waitAll("the new observer to sync", async (name) => (await lab.call<number>(name, "getblockcount")) === height, {
+      timeoutMs: 30_000,
+      names: ["observer"],
+    });
+    figures.changeAndRemoveNode = report.timings;
+    figures.restoreNode = restored.timings;
+  }, 240_000);
 
   it("keeps a node's chain and wallet when its container is re-created", async () => {
     const height = await lab.call<number>("wallet1", "getblockcount");

@@ -7,6 +7,10 @@ if not SECRET_KEY:
     raise RuntimeError("GRAPHITE_SECRET_KEY is not set: start through entrypoint.sh, or pass -e GRAPHITE_SECRET_KEY=...")
 
 TIME_ZONE = "UTC"
+# No info.log (a line per series per render: tens of MB a day under a Grafana dashboard); exceptions go to
+# stderr, i.e. `docker logs`, instead of a file in the container.
+LOG_INFO_PERFORMANCE = False
+LOG_FILE_EXCEPTION = "-"
 LOG_ROTATION = False
 DEFAULT_XFILES_FACTOR = 0
 
