@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the images the lab needs on this machine (no registry): the Debian sid base, then bitcoind (Knots);
-# the Debian trixie base, then graphite (carbon + graphite-web + StatsD).
+# the Debian trixie base, then graphite (carbon + graphite-web + StatsD), the exporter and the viewer.
 #   images/build.sh [--rebuild]
 set -euo pipefail
 
@@ -24,7 +24,7 @@ timed() {
 }
 
 if $rebuild; then
-  docker image rm debian:sid-slim "$BITCOIND_IMAGE" debian:trixie-slim "$GRAPHITE_IMAGE" >/dev/null 2>&1 || true
+  docker image rm debian:sid-slim "$BITCOIND_IMAGE" debian:trixie-slim "$GRAPHITE_IMAGE" bitcoin-netlab/exporter:1 bitcoin-netlab/viewer:1 >/dev/null 2>&1 || true
 fi
 
 timed debian:sid-slim base/build-base.sh sid
@@ -43,3 +43,10 @@ timed debian:trixie-slim base/build-base.sh trixie
 timed "statsd for $GRAPHITE_IMAGE" bash graphite/prepare.sh
 timed "$GRAPHITE_IMAGE" docker build -q --force-rm "${cache[@]}" \
   --label netlab.image=graphite --tag "$GRAPHITE_IMAGE" graphite
+
+# The exporter and the viewer: TypeScript bundled on the host (prepare.sh), run by Debian's nodejs.
+for name in exporter viewer; do
+  timed "bundle for bitcoin-netlab/$name:1" bash "$name/prepare.sh"
+  timed "bitcoin-netlab/$name:1" docker build -q --force-rm "${cache[@]}" \
+    --label "netlab.image=$name" --tag "bitcoin-netlab/$name:1" "$name"
+done

@@ -17,6 +17,8 @@ export interface LabConfig {
   rpcUser: string;
   /** Secret; `npm run stack -- init` writes it together with its rpcauth line. */
   rpcPassword: pulumi.Output<string>;
+  /** Secret: Grafana's admin password (only needed when monitoring is on). */
+  grafanaPassword: pulumi.Output<string>;
 }
 
 export function readConfig(): LabConfig {
@@ -26,15 +28,20 @@ export function readConfig(): LabConfig {
   if (topologyFile === undefined) throw new Error(`stack "${stack}": set netlab:topology to a topology file (pulumi config set netlab:topology topologies/...)`);
   const rpcAuth = config.get("rpcAuth");
   if (rpcAuth === undefined)
-    throw new Error(`stack "${stack}" has no RPC credentials yet: run \`npm run stack -- init ${stack}\`, which generates them (netlab:rpcAuth and the secret netlab:rpcPassword)`);
+    throw new Error(`stack "${stack}" has no RPC credentials yet: run \`npm run stack -- init ${stack}\`, which generates them (netlab:rpcAuth and the secrets netlab:rpcPassword and netlab:grafanaPassword)`);
   const imageOverrides = config.getObject<Record<string, string>>("imageOverrides");
+  const monitoring = config.getBoolean("monitoring");
+  const metricsInterval = config.getNumber("metricsInterval");
   const settings = stackSettings(stack, {
     rpcAuth,
     subnet: config.get("subnet"),
     portBase: config.getNumber("portBase"),
     ...(imageOverrides === undefined ? {} : { imageOverrides }),
+    ...(monitoring === undefined ? {} : { monitoring }),
+    ...(metricsInterval === undefined ? {} : { metricsInterval }),
   });
   const rpcUser = rpcAuth.split(":")[0]!;
   const rpcPassword = config.requireSecret("rpcPassword");
-  return { stack, topologyFile, settings, rpcUser, rpcPassword };
+  const grafanaPassword = settings.monitoring === false ? pulumi.secret("") : config.requireSecret("grafanaPassword");
+  return { stack, topologyFile, settings, rpcUser, rpcPassword, grafanaPassword };
 }

@@ -11,7 +11,7 @@ import { Lab } from "./lab.js";
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const config = readConfig();
 const plan = buildPlan(loadTopology(resolve(repoRoot, config.topologyFile)), config.settings);
-new Lab(config.stack, plan, repoRoot);
+new Lab(config.stack, plan, { rpcPassword: config.rpcPassword, grafanaPassword: config.grafanaPassword }, repoRoot);
 
 const outputs = labOutputs(plan);
 export const stack = outputs.stack;
@@ -21,3 +21,8 @@ export const network = outputs.network;
 export const nodes = outputs.nodes;
 export const edges = outputs.edges;
 export const rpc = { user: config.rpcUser, password: pulumi.secret(config.rpcPassword) };
+const serviceUrl = (name: string) => plan.services.find((s) => s.service === name)?.url;
+export const grafanaUrl = serviceUrl("grafana");
+export const graphiteUrl = serviceUrl("graphite");
+export const viewerUrl = serviceUrl("viewer");
+export const grafana = plan.services.length > 0 ? { user: "admin", password: pulumi.secret(config.grafanaPassword) } : undefined;

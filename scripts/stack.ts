@@ -1,6 +1,7 @@
 // npm run stack -- <init|up|preview|destroy|output> <stack> [--rotate] [-- extra pulumi args]
 // Wraps the Pulumi CLI for a local lab (state in .pulumi-state/, see src/lab/pulumi.ts); each stack gets its
 // own generated RPC credentials as config.
+import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { PulumiMissingError, pulumi, pulumiEnvironment } from "../src/lab/pulumi.js";
 import { generateRpcCredentials } from "../src/plan/rpcauth.js";
@@ -26,6 +27,7 @@ function init(stack: string, rotate: boolean, env: NodeJS.ProcessEnv): void {
   };
   set("netlab:rpcAuth", credentials.auth, false);
   set("netlab:rpcPassword", credentials.password, true);
+  set("netlab:grafanaPassword", randomBytes(18).toString("base64url"), true);
   process.stderr.write(`netlab: ${rotate ? "rotated" : "generated"} RPC credentials for stack "${stack}" (user ${credentials.user})\n`);
 }
 

@@ -26,12 +26,19 @@ interface InspectedContainer {
   };
 }
 
-export function dockerSource(stack: string): LabSource {
+export interface DockerSourceOptions {
+  /** "host": RPC through each node's port published on 127.0.0.1; "lab-network": at the node's lab address
+   * (for a viewer that runs inside the lab network). */
+  rpcVia?: "host" | "lab-network";
+  grafanaUrl?: string;
+}
+
+export function dockerSource(stack: string, options: DockerSourceOptions = {}): LabSource {
   const chainOf = new Map<string, string>();
   return {
     async describe() {
       const containers = await listNodes(stack);
-      if (containers.length === 0) return { stack, chain: "unknown", source: "docker", nodes: [], declaredEdges: [] };
+      if (containers.length === 0) return { stack, chain: "unknown", source: "docker", nodes: [], declaredEdges: [], ...(options.grafanaUrl ? { grafanaUrl: options.grafanaUrl } : {}) };
       const { stdout } = await run("docker", ["inspect", ...containers.map((c) => c.container)], { maxBuffer: 64 * 1024 * 1024 });
       const inspected = JSON.parse(stdout) as InspectedContainer[];
       let chainName = "unknown";
@@ -55,11 +62,11 @@ export function dockerSource(stack: string): LabSource {
           role: labels["netlab.role"] ?? "relay",
           implementation: labels["netlab.implementation"] ?? "unknown",
           version: labels["netlab.version"] ?? "unknown",
-          // A stopped container has no binding; its RPC address is then unknown and the node shows as down.
-          rpcUrl: binding ? `http://127.0.0.1:${binding.HostPort}` : `http://${ip || "0.0.0.0"}:${params.rpcPort}`,
+          // A stopped container has neither binding nor address: the node then shows as down.
+          rpcUrl: options.rpcVia !== "lab-network" && binding ? `http://127.0.0.1:${binding.HostPort}` : `http://${ip || "0.0.0.0"}:${params.rpcPort}`,
         };
       });
-      return { stack, chain: chainName, source: "docker", nodes, declaredEdges: [] };
+      return { stack, chain: chainName, source: "docker", nodes, declaredEdges: [], ...(options.grafanaUrl ? { grafanaUrl: options.grafanaUrl } : {}) };
     },
     async credentials(node) {
       const chain = CHAIN_PARAMS[(chainOf.get(node.container) ?? "regtest") as keyof typeof CHAIN_PARAMS];

@@ -35,6 +35,9 @@ export async function createViewerApp(watcher: LabWatcher): Promise<express.Expr
   app.get("/", (_req, res) => {
     res.type("html").send(page.html);
   });
+  app.get("/healthz", (_req, res) => {
+    res.type("text").send("ok\n");
+  });
   app.get("/favicon.ico", (_req, res) => {
     res.status(204).end();
   });

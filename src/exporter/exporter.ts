@@ -21,7 +21,8 @@ export interface ExporterConfig {
   intervalSeconds: number;
   statsd: { host: string; port: number };
   rpc: { user: string; password: string };
-  nodes: ExporterNode[];
+  /** The lab's nodes, asked again every round so that added or removed nodes are followed. */
+  nodes: () => Promise<ExporterNode[]>;
   /** Read container CPU, memory and network from the Docker engine (needs its socket). */
   dockerStats: boolean;
 }
@@ -39,7 +40,6 @@ export class Exporter {
   private readonly clients = new Map<string, Client>();
   private readonly walletClients = new Map<string, Client>();
   private readonly addressOwner = new Map<string, string>();
-  private readonly labNodes: Map<string, string>;
   private lastTip: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   readonly statsd: StatsD;
@@ -48,15 +48,15 @@ export class Exporter {
   constructor(private readonly config: ExporterConfig, statsd?: StatsD) {
     this.statsd = statsd ?? new StatsD({ host: config.statsd.host, port: config.statsd.port, protocol: "udp", errorHandler: () => {} });
     this.docker = config.dockerStats ? new Docker() : undefined;
-    this.labNodes = new Map(config.nodes.map((n) => [n.ip, n.name] as const));
   }
 
   private client(node: ExporterNode, wallet?: string): Client {
     const cache = wallet ? this.walletClients : this.clients;
-    let client = cache.get(node.name);
+    const key = `${node.name}|${node.rpcUrl}`;
+    let client = cache.get(key);
     if (!client) {
       client = new Client({ host: node.rpcUrl, username: this.config.rpc.user, password: this.config.rpc.password, timeout: 5000, ...(wallet ? { wallet } : {}) });
-      cache.set(node.name, client);
+      cache.set(key, client);
     }
     return client;
   }
@@ -91,10 +91,10 @@ export class Exporter {
     }
   }
 
-  async pollNode(node: ExporterNode): Promise<PollResult> {
+  async pollNode(node: ExporterNode, labNodes: Map<string, string>): Promise<PollResult> {
     const system = this.systemOf(node);
     try {
-      const gauges = { ...nodeGauges(await this.readNode(node), this.labNodes), ...(await system) };
+      const gauges = { ...nodeGauges(await this.readNode(node), labNodes), ...(await system) };
       return { node: node.name, up: true, gauges };
     } catch (error) {
       return { node: node.name, up: false, gauges: { up: 0, ...(await system) }, error: (error as Error).message };
@@ -102,7 +102,7 @@ export class Exporter {
   }
 
   /** Who mined the blocks since the last poll, as seen by the first node that answers. */
-  private async attributeBlocks(reference: ExporterNode): Promise<Record<string, number>> {
+  private async attributeBlocks(reference: ExporterNode, nodes: ExporterNode[]): Promise<Record<string, number>> {
     const rpc = this.client(reference);
     const tip = (await rpc.command("getbestblockhash")) as string;
     const counts: Record<string, number> = {};
@@ -114,7 +114,7 @@ export class Exporter {
     for (let walked = 0; hash && hash !== this.lastTip && walked < BLOCKS_WALKED_PER_POLL; walked++) {
       const block = (await rpc.command("getblock", hash, 2)) as { previousblockhash?: string; tx: { vout: { scriptPubKey: { address?: string } }[] }[] };
       const address = block.tx[0]?.vout.find((out) => out.scriptPubKey.address)?.scriptPubKey.address;
-      const miner = address ? await this.ownerOf(address) : "unknown";
+      const miner = address ? await this.ownerOf(address, nodes) : "unknown";
       counts[miner] = (counts[miner] ?? 0) + 1;
       hash = block.previousblockhash;
     }
@@ -122,10 +122,10 @@ export class Exporter {
     return counts;
   }
 
-  private async ownerOf(address: string): Promise<string> {
+  private async ownerOf(address: string, nodes: ExporterNode[]): Promise<string> {
     const known = this.addressOwner.get(address);
     if (known) return known;
-    for (const miner of this.config.nodes.filter((n) => n.role === "miner")) {
+    for (const miner of nodes.filter((n) => n.role === "miner")) {
       try {
         const info = (await this.client(miner, "miner").command("getaddressinfo", address)) as { ismine: boolean };
         if (info.ismine) {
@@ -141,11 +141,13 @@ export class Exporter {
 
   /** One round: poll every node, send the gauges and the blocks mined since the last round. */
   async collect(): Promise<PollResult[]> {
-    const results = await Promise.all(this.config.nodes.map((node) => this.pollNode(node)));
+    const nodes = await this.config.nodes();
+    const labNodes = new Map(nodes.map((n) => [n.ip, n.name] as const));
+    const results = await Promise.all(nodes.map((node) => this.pollNode(node, labNodes)));
     for (const result of results) for (const [name, value] of Object.entries(result.gauges)) this.statsd.gauge(`${result.node}.${name}`, value);
-    const reference = this.config.nodes.find((node) => results.find((r) => r.node === node.name)?.up);
+    const reference = nodes.find((node) => results.find((r) => r.node === node.name)?.up);
     if (reference) {
-      const mined = await this.attributeBlocks(reference).catch(() => ({}));
+      const mined = await this.attributeBlocks(reference, nodes).catch(() => ({}));
       for (const [miner, blocks] of Object.entries(mined)) this.statsd.increment(`${miner}.mining.blocksMined`, blocks);
     }
     return results;

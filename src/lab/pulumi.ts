@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** The checkout (computed when needed: bundled copies of this module have no file URL). */
+const repoRoot = () => resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const PULUMI_MISSING =
   "the Pulumi CLI is not installed; get it from https://www.pulumi.com/docs/iac/download-install/ (netlab validate, plan and generate work without it)";
 
@@ -18,7 +19,7 @@ export class PulumiMissingError extends Error {
 }
 
 export function pulumiEnvironment(): NodeJS.ProcessEnv {
-  const stateDir = join(REPO_ROOT, ".pulumi-state");
+  const stateDir = join(repoRoot(), ".pulumi-state");
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${stateDir}` };
   if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
@@ -31,7 +32,7 @@ export function pulumiEnvironment(): NodeJS.ProcessEnv {
 
 /** Runs `pulumi <args>` in the checkout; throws PulumiMissingError when the CLI is not installed. */
 export function pulumi(args: string[], env: NodeJS.ProcessEnv, options: SpawnSyncOptions = {}): SpawnSyncReturns<string | Buffer> {
-  const result = spawnSync("pulumi", args, { cwd: REPO_ROOT, env, stdio: "inherit", ...options });
+  const result = spawnSync("pulumi", args, { cwd: repoRoot(), env, stdio: "inherit", ...options });
   if (result.error && (result.error as NodeJS.ErrnoException).code === "ENOENT") throw new PulumiMissingError();
   return result;
 }

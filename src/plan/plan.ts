@@ -4,6 +4,7 @@ import { TopologyError } from "../topology/errors.js";
 import type { LabNode, Topology } from "../topology/model.js";
 import type { OptionValue } from "../topology/schema.js";
 import { CHAIN_PARAMS, ZMQ_PORTS } from "./chains.js";
+import { SERVICE_IMAGES, servicesPlan } from "./monitoring.js";
 import {
   FIRST_NODE_OFFSET,
   P2P_PORT_OFFSET,
@@ -185,16 +186,22 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
         context: BITCOIND_CONTEXT,
         buildArgs: { IMPLEMENTATION: node.implementation, VERSION: node.version },
         labels: { "netlab.image": "bitcoind" },
+        prepare: undefined,
       });
   }
 
+  const edges = topology.edges.map((edge) => edgePlan(byName.get(edge.from)!, byName.get(edge.to)!));
+  const rpcUser = settings.rpcAuth.split(":")[0]!;
+  const services = servicesPlan({ chain: topology.chain, rpcUser }, settings, networkName);
+  const serviceImages = SERVICE_IMAGES.filter((image) => services.some((s) => s.image === image.name));
   return {
     format: 1,
     stack: settings.stack,
     topology: topology.name,
     chain: topology.chain,
-    rpcUser: settings.rpcAuth.split(":")[0]!,
-    images: [...images.values()],
+    rpcUser,
+    // Services first, so that a node with a new image or volume is appended, not inserted.
+    images: [...serviceImages, ...images.values()],
     network: {
       name: networkName,
       subnet: settings.subnet,
@@ -202,10 +209,14 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
       driver: "bridge",
       labels: stackLabels,
     },
-    volumes: nodes.map((node) => ({ name: node.volume.name, labels: { ...stackLabels, "netlab.node": node.node } })),
+    volumes: [
+      ...services.flatMap((s) => (s.volume ? [{ name: s.volume.name, labels: { ...stackLabels, "netlab.service": s.service } }] : [])),
+      ...nodes.map((node) => ({ name: node.volume.name, labels: { ...stackLabels, "netlab.node": node.node } })),
+    ],
     nodes,
-    edges: topology.edges.map((edge) => edgePlan(byName.get(edge.from)!, byName.get(edge.to)!)),
+    edges,
     bootstrap: bootstrapPlan(topology, nodes),
+    services,
   };
 }
 

@@ -15,6 +15,10 @@ export interface StackSettings {
    * cannot fetch Core releases, a Knots image standing in for it). Labels still say what the topology asked for.
    */
   imageOverrides?: Record<string, string>;
+  /** Run the monitoring stack (exporter → StatsD → Graphite → Grafana) and the viewer; default true. */
+  monitoring?: boolean;
+  /** Seconds between the exporter's polls; default 10. */
+  metricsInterval?: number;
 }
 
 /** Where the default stacks live; other stack names must set subnet and portBase in their config. */
@@ -25,12 +29,14 @@ export const STACK_DEFAULTS: Record<string, { subnet: string; portBase: number }
   mainnet: { subnet: "10.77.4.0/24", portBase: 24000 },
 };
 
-/** Host ports per stack: RPC at portBase..+499, P2P at portBase+500..+999. */
+/** Host ports per stack: RPC at portBase..+499, P2P at portBase+500..+989, services from portBase+990. */
 export const PORT_RANGE = 1000;
 export const P2P_PORT_OFFSET = 500;
 /** Addresses below this offset in the subnet are kept for the gateway and the lab's services. */
 export const FIRST_NODE_OFFSET = 10;
 export const SERVICE_OFFSETS = { graphite: 2, grafana: 3, viewer: 4, exporter: 5 } as const;
+/** Host ports of the services, after portBase. */
+export const SERVICE_PORT_OFFSETS = { graphite: 990, grafana: 991, viewer: 992 } as const;
 
 export class StackSettingsError extends Error {
   override name = "StackSettingsError";
@@ -48,6 +54,8 @@ export function checkStackSettings(settings: StackSettings): void {
   }
   if (!Number.isInteger(settings.portBase) || settings.portBase < 1024 || settings.portBase + PORT_RANGE > 65536)
     problems.push(`portBase ${settings.portBase} must be a whole number from 1024 to ${65536 - PORT_RANGE}`);
+  if (settings.metricsInterval !== undefined && !(Number.isInteger(settings.metricsInterval) && settings.metricsInterval >= 1 && settings.metricsInterval <= 3600))
+    problems.push(`metricsInterval ${settings.metricsInterval} must be a whole number of seconds from 1 to 3600`);
   if (!/^[^:\s]+:[0-9a-f]+\$[0-9a-f]{64}$/.test(settings.rpcAuth)) problems.push("rpcAuth must be an rpcauth line: <user>:<salt>$<hmac>");
   if (problems.length > 0) throw new StackSettingsError(`stack "${settings.stack}": ${problems.join("; ")}`);
 }
@@ -61,6 +69,8 @@ export function stackSettings(stack: string, overrides: Partial<StackSettings> &
     throw new StackSettingsError(`stack "${stack}" has no default subnet and port range: set both (Pulumi config netlab:subnet and netlab:portBase)`);
   const settings: StackSettings = { stack, subnet, portBase, rpcAuth: overrides.rpcAuth };
   if (overrides.imageOverrides !== undefined) settings.imageOverrides = overrides.imageOverrides;
+  if (overrides.monitoring !== undefined) settings.monitoring = overrides.monitoring;
+  if (overrides.metricsInterval !== undefined) settings.metricsInterval = overrides.metricsInterval;
   checkStackSettings(settings);
   return settings;
 }
@@ -68,7 +78,7 @@ export function stackSettings(stack: string, overrides: Partial<StackSettings> &
 /** Node slots available in a subnet: all host addresses past the reserved ones, less broadcast. */
 export function nodeCapacity(subnet: string): number {
   const [, bits] = ipaddr.IPv4.parseCIDR(subnet);
-  return Math.min(2 ** (32 - bits) - FIRST_NODE_OFFSET - 1, P2P_PORT_OFFSET);
+  return Math.min(2 ** (32 - bits) - FIRST_NODE_OFFSET - 1, SERVICE_PORT_OFFSETS.graphite - P2P_PORT_OFFSET);
 }
 
 /** The address at `offset` within the subnet. */

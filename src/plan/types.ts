@@ -4,12 +4,14 @@ import type { Chain, Implementation, Role } from "../topology/schema.js";
 export type Labels = Record<string, string>;
 
 export interface ImagePlan {
-  /** Local tag, e.g. bitcoin-netlab/bitcoind:knots-29.4. */
+  /** Local tag, e.g. bitcoin-netlab/bitcoind:knots-29.4, or a registry image to pull. */
   name: string;
-  /** Build context, relative to the repository root. */
-  context: string;
+  /** Build context, relative to the repository root; undefined for an image pulled from a registry. */
+  context: string | undefined;
   buildArgs: Record<string, string>;
   labels: Labels;
+  /** Shell command (run from the repository root) that completes the build context first. */
+  prepare: string | undefined;
 }
 
 export interface NetworkPlan {
@@ -86,6 +88,41 @@ export interface EdgePlan {
   delete: string;
 }
 
+/** A file placed in a service container before it starts: literal content, a repository file, or a stack secret. */
+export interface FilePlan {
+  path: string;
+  content?: string;
+  /** Repository-relative path whose content is copied. */
+  source?: string;
+  /** Name of the stack secret that becomes the file's content; it never appears in env, args or labels. */
+  secret?: "rpcPassword" | "grafanaPassword";
+}
+
+export type ServiceName = "graphite" | "grafana" | "exporter" | "viewer";
+
+/** A lab service container (monitoring, viewer). */
+export interface ServicePlan {
+  service: ServiceName;
+  container: string;
+  hostname: string;
+  image: string;
+  command: string[];
+  env: string[];
+  labels: Labels;
+  network: string;
+  ip: string;
+  ports: (Omit<PortPlan, "protocol"> & { protocol: "tcp" | "udp" })[];
+  volume: { name: string; containerPath: string } | undefined;
+  files: FilePlan[];
+  /** Host paths bind-mounted into the container (the exporter reads container stats from the Docker socket). */
+  mounts: { source: string; target: string; readOnly: boolean }[];
+  restart: "unless-stopped";
+  /** Whether the container has a healthcheck the deploy can wait for. */
+  healthy: boolean;
+  /** Where users reach it on the Docker host, if published. */
+  url: string | undefined;
+}
+
 /** A one-off step after the nodes and edges are up (wallets, the first blocks). Idempotent; runs in order. */
 export interface BootstrapStep {
   name: string;
@@ -106,4 +143,6 @@ export interface LabPlan {
   nodes: NodePlan[];
   edges: EdgePlan[];
   bootstrap: BootstrapStep[];
+  /** Monitoring and viewer containers; empty when the stack turns monitoring off. */
+  services: ServicePlan[];
 }

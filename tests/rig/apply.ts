@@ -59,6 +59,8 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
   checkCredentials(plan, options.credentials);
 
   const started = Date.now();
+  const services = (plan as { services?: unknown[] }).services ?? [];
+  if (services.length > 0) log(`the plan has ${services.length} service container(s) (monitoring, viewer); the rig leaves them out`);
   const previous = readState(plan.stack, stateDir);
   const state: RigState = previous ?? emptyState(plan.stack, options.credentials);
   state.credentials = options.credentials;
@@ -126,7 +128,13 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
   } else if (state.network === undefined) {
     state.network = plan.network;
   }
-  await mapLimit(plan.volumes, limit, (volume) => docker().createVolume({ Name: volume.name, Labels: volume.labels }));
+  // The rig applies nodes, edges and bootstrap; monitoring and viewer services (if planned) are not its job.
+  const nodeVolumes = new Set(plan.nodes.map((node) => node.volume.name));
+  await mapLimit(
+    plan.volumes.filter((volume) => nodeVolumes.has(volume.name)),
+    limit,
+    (volume) => docker().createVolume({ Name: volume.name, Labels: volume.labels }),
+  );
 
   // 4. Containers: unchanged ones are left alone (started if stopped), changed or missing ones (re)created.
   await mapLimit(plan.nodes, limit, async (node) => {

@@ -137,9 +137,11 @@ describe("npm start / npm run stack", () => {
       "ARGS config get netlab:rpcAuth --stack dev",
       "ARGS config set netlab:rpcAuth --stack dev",
       "ARGS config set netlab:rpcPassword --stack dev --secret",
+      "ARGS config set netlab:grafanaPassword --stack dev --secret",
       "ARGS up --stack dev --yes",
     ]);
-    const [auth, password] = calls.filter((c) => c.startsWith("STDIN")).map((c) => c.slice(6));
+    const [auth, password, grafanaPassword] = calls.filter((c) => c.startsWith("STDIN")).map((c) => c.slice(6));
+    expect(grafanaPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(auth).toMatch(/^netlab:[0-9a-f]{32}\$[0-9a-f]{64}$/);
     expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(calls.filter((c) => c.startsWith("ARGS")).join("\n")).not.toContain(password);

@@ -90,7 +90,7 @@ describe("the lab plan", () => {
     const p = plan("chain: regtest\nnodes:\n  - { name: old, implementation: core, version: '27.2' }\n  - { name: new, implementation: core, version: '28.1' }\n");
     expect(p.nodes[0]!.command).toContain("-whitelist=noban@10.77.1.0/24");
     expect(p.nodes[1]!.command).toContain("-whitelist=in,out,noban@10.77.1.0/24");
-    expect(p.images.map((i) => i.name)).toEqual(["bitcoin-netlab/bitcoind:core-27.2", "bitcoin-netlab/bitcoind:core-28.1"]);
+    expect(p.images.filter((i) => i.labels["netlab.image"] === "bitcoind").map((i) => i.name)).toEqual(["bitcoin-netlab/bitcoind:core-27.2", "bitcoin-netlab/bitcoind:core-28.1"]);
   });
 
   it("runs a stand-in image where the stack overrides one, and does not build the original", () => {
@@ -98,7 +98,7 @@ describe("the lab plan", () => {
       loadTopology(resolve(repoRoot, "topologies/regtest-10.yaml")),
       stackSettings("regtest", { rpcAuth: settings().rpcAuth, imageOverrides: { "bitcoin-netlab/bitcoind:core-29.1": "bitcoin-netlab/bitcoind:knots-29.4" } }),
     );
-    expect(overridden.images.map((i) => i.name)).toEqual(["bitcoin-netlab/bitcoind:knots-29.4"]);
+    expect(overridden.images.filter((i) => i.labels["netlab.image"] === "bitcoind").map((i) => i.name)).toEqual(["bitcoin-netlab/bitcoind:knots-29.4"]);
     const miner2 = overridden.nodes.find((n) => n.node === "miner2")!;
     expect(miner2.image).toBe("bitcoin-netlab/bitcoind:knots-29.4");
     expect(miner2.labels["netlab.implementation"]).toBe("core");

@@ -38,7 +38,7 @@ async function settle(resources: Registered[]): Promise<void> {
   }
 }
 
-async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = ["netlab:rpcPassword"]): Promise<ProgramRun> {
+async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = ["netlab:rpcPassword", "netlab:grafanaPassword"]): Promise<ProgramRun> {
   const resources: Registered[] = [];
   await pulumi.runtime.setMocks(
     {
@@ -69,7 +69,8 @@ function planFor(stack: string, topologyFile = DEFAULT_TOPOLOGIES[stack]!): LabP
 
 const labels = (record: Record<string, string>) => Object.entries(record).map(([label, value]) => ({ label, value }));
 
-const baseConfig = { "netlab:rpcAuth": RPCAUTH, "netlab:rpcPassword": PASSWORD };
+const GRAFANA_PASSWORD = "grafana-admin-secret-42";
+const baseConfig = { "netlab:rpcAuth": RPCAUTH, "netlab:rpcPassword": PASSWORD, "netlab:grafanaPassword": GRAFANA_PASSWORD };
 
 describe.each(["dev", "regtest", "testnet", "mainnet"])("the %s stack under Pulumi mocks", (stack) => {
   let run: ProgramRun;
@@ -82,7 +83,8 @@ describe.each(["dev", "regtest", "testnet", "mainnet"])("the %s stack under Pulu
   const byType = (type: string) => run.resources.filter((r) => r.type === type);
 
   it("creates one container per planned node with exactly the planned inputs", () => {
-    const containers = byType("docker:index/container:Container");
+    const serviceNames = new Set(plan.services.map((s) => `${stack}-${s.service}-container`));
+    const containers = byType("docker:index/container:Container").filter((c) => !serviceNames.has(c.name));
     expect(containers.map((c) => c.name).sort()).toEqual(plan.nodes.map((n) => `${stack}-${n.node}-container`).sort());
     for (const node of plan.nodes) {
       const container = containers.find((c) => c.name === `${stack}-${node.node}-container`)!;
@@ -117,7 +119,7 @@ describe.each(["dev", "regtest", "testnet", "mainnet"])("the %s stack under Pulu
   });
 
   it("publishes RPC on 127.0.0.1 only, and P2P only on public chains", () => {
-    for (const container of byType("docker:index/container:Container")) {
+    for (const container of byType("docker:index/container:Container").filter((c) => (c.inputs.labels as { label: string }[]).some((l) => l.label === "netlab.node"))) {
       const ports = container.inputs.ports as { internal: number; external: number; ip: string }[];
       const rpc = ports.filter((p) => p.ip === "127.0.0.1");
       expect(rpc).toHaveLength(1);
@@ -137,14 +139,47 @@ describe.each(["dev", "regtest", "testnet", "mainnet"])("the %s stack under Pulu
       plan.volumes.map((v) => ({ name: v.name, labels: labels(v.labels) })).sort(byName),
     );
     const byImage = (a: { imageName?: unknown }, b: { imageName?: unknown }) => String(a.imageName).localeCompare(String(b.imageName));
+    const built = plan.images.filter((image) => image.context !== undefined);
     expect(byType("docker:index/image:Image").map((r) => r.inputs).sort(byImage)).toEqual(
-      plan.images.map((image) => ({
+      built.map((image) => ({
         imageName: image.name,
-        build: { context: resolve(repoRoot, "images/bitcoind"), args: image.buildArgs },
+        build: { context: resolve(repoRoot, image.context!), args: image.buildArgs },
         buildOnPreview: false,
         skipPush: true,
       })).sort(byImage),
     );
+    expect(byType("docker:index/remoteImage:RemoteImage").map((r) => r.inputs)).toEqual([{ name: "grafana/grafana-oss:12.3.0", keepLocally: true }]);
+    const prepares = byType("command:local:Command").filter((c) => c.name.endsWith("-prepare"));
+    expect(prepares.map((c) => c.inputs.create).sort()).toEqual(built.flatMap((image) => (image.prepare ? [image.prepare] : [])).sort());
+    expect(prepares.every((c) => c.inputs.dir === repoRoot)).toBe(true);
+  });
+
+  it("runs Graphite, Grafana, the exporter and the viewer with secrets only in uploaded files", () => {
+    const services = Object.fromEntries(byType("docker:index/container:Container").filter((c) => c.name.match(/-(graphite|grafana|exporter|viewer)-container$/)).map((c) => [c.name.split("-").at(-2)!, c.inputs]));
+    expect(Object.keys(services).sort()).toEqual(["exporter", "grafana", "graphite", "viewer"]);
+    const graphiteIp = plan.network.subnet.replace(/\.0\/24$/, ".2");
+    const hostPort = (name: string) => plan.services.find((s) => s.service === name)!.ports[0]!.external;
+    expect(services.graphite).toMatchObject({
+      name: `${stack}-graphite`,
+      image: "bitcoin-netlab/graphite:1",
+      networksAdvanced: [{ name: `${stack}-net`, ipv4Address: graphiteIp }],
+      ports: [{ internal: 8080, external: hostPort("graphite"), ip: "127.0.0.1", protocol: "tcp" }],
+      volumes: [{ volumeName: `${stack}-graphite-data`, containerPath: "/var/lib/graphite" }],
+      wait: true,
+    });
+    const uploads = (name: string) => Object.fromEntries((services[name]!.uploads as { file: string; content: string }[]).map((u) => [u.file, u.content]));
+    expect(uploads("grafana")["/run/secrets/grafana-admin-password"]).toBe(GRAFANA_PASSWORD);
+    expect(services.grafana!.envs).toContain("GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana-admin-password");
+    expect(uploads("grafana")["/etc/grafana/provisioning/datasources/netlab.yaml"]).toContain(`url: http://${graphiteIp}:8080`);
+    expect(Object.keys(uploads("grafana")).filter((f) => f.startsWith("/etc/netlab/dashboards/")).length).toBeGreaterThanOrEqual(8);
+    expect(uploads("exporter")["/run/secrets/rpc-password"]).toBe(PASSWORD);
+    expect(JSON.parse(uploads("exporter")["/etc/netlab/exporter.json"]!)).toMatchObject({ stack, statsd: { port: 8125 }, rpc: { user: "netlab", passwordFile: "/run/secrets/rpc-password" } });
+    expect(services.exporter!.mounts).toEqual([{ type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true }]);
+    expect(services.viewer!.ports).toEqual([{ internal: 8088, external: hostPort("viewer"), ip: "127.0.0.1", protocol: "tcp" }]);
+    // The passwords are in the uploaded secret files and nowhere else: not in env, args, labels or other resources.
+    const withoutUploads = run.resources.map((r) => ({ ...r, inputs: { ...r.inputs, uploads: undefined } }));
+    expect(JSON.stringify(withoutUploads)).not.toContain(PASSWORD);
+    expect(JSON.stringify(withoutUploads)).not.toContain(GRAFANA_PASSWORD);
   });
 
   it("connects each edge with one command that runs addnode in the dialling node", () => {
@@ -162,7 +197,7 @@ describe.each(["dev", "regtest", "testnet", "mainnet"])("the %s stack under Pulu
   });
 
   it("bootstraps wallets and the first 101 blocks only on regtest", () => {
-    const steps = byType("command:local:Command").filter((c) => !c.name.includes("-to-"));
+    const steps = byType("command:local:Command").filter((c) => !c.name.includes("-to-") && !c.name.endsWith("-prepare"));
     if (stack === "testnet" || stack === "mainnet") expect(steps).toEqual([]);
     else {
       const miners = plan.nodes.filter((n) => n.role === "miner");
@@ -181,8 +216,10 @@ describe.each(["dev", "regtest", "testnet", "mainnet"])("the %s stack under Pulu
     expect(rpc.user).toBe("netlab");
     expect(await pulumi.isSecret(rpc.password)).toBe(true);
     expect(await outputValue(rpc.password)).toBe(PASSWORD);
-    expect(JSON.stringify(run.resources)).not.toContain(PASSWORD);
     expect(JSON.stringify(run.resources)).toContain(RPCAUTH);
+    expect(run.exports.grafanaUrl).toBe(`http://127.0.0.1:${plan.services.find((s) => s.service === "grafana")!.ports[0]!.external}`);
+    const grafana = run.exports.grafana as { user: string; password: pulumi.Output<string> };
+    expect(await pulumi.isSecret(grafana.password)).toBe(true);
   });
 });
 
