@@ -1,5 +1,6 @@
 // npm run rig -- up|down|status <topology> [--stack NAME] — the rig by hand, for debugging a plan on this machine.
 import { Command, InvalidArgumentError } from "commander";
+import { StackSettingsError } from "../../src/plan/stack.js";
 import { down } from "./down.js";
 import { up } from "./apply.js";
 import { planFromFile } from "./plan.js";
@@ -64,6 +65,8 @@ program
   });
 
 program.parseAsync().catch((error: unknown) => {
-  console.error(`rig: error: ${error instanceof Error ? error.message : String(error)}`);
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = error instanceof StackSettingsError ? " (rig: --subnet and --port-base)" : "";
+  console.error(`rig: error: ${message}${hint}`);
   process.exitCode = 1;
 });

@@ -40,9 +40,10 @@ export async function waitHealthy(nodes: NodePlan[], timeoutMs: number): Promise
       async () => {
         const states = await Promise.all(waitingFor.map(async (node) => [node, await inspectContainer(node.container)] as const));
         for (const [node, info] of states) {
-          const state = info === undefined ? "missing" : info.State.Health?.Status ?? info.State.Status;
+          const state = info === undefined ? "missing" : info.RestartCount > 0 ? `restarted ${info.RestartCount}x` : info.State.Health?.Status ?? info.State.Status;
           lastState.set(node.node, state);
-          if (info === undefined || ["exited", "dead"].includes(info.State.Status) || info.State.Health?.Status === "unhealthy")
+          // bitcoind exits on a bad option; with restart=unless-stopped that shows as restarts, not as "exited".
+          if (info === undefined || ["exited", "dead", "restarting"].includes(info.State.Status) || info.RestartCount > 0 || info.State.Health?.Status === "unhealthy")
             throw new NodeUnhealthyError(await failureReport([node], `node ${node.node} (${node.container}) is ${state}`));
         }
         waitingFor = states.filter(([, info]) => info?.State.Health?.Status !== "healthy").map(([node]) => node);

@@ -167,13 +167,21 @@ describe.each(["dev", "regtest", "testnet", "mainnet"])("the %s stack under Pulu
       volumes: [{ volumeName: `${stack}-graphite-data`, containerPath: "/var/lib/graphite" }],
       wait: true,
     });
-    const uploads = (name: string) => Object.fromEntries((services[name]!.uploads as { file: string; content: string }[]).map((u) => [u.file, u.content]));
-    expect(uploads("grafana")["/run/secrets/grafana-admin-password"]).toBe(GRAFANA_PASSWORD);
+    // Pulumi's wire form of a secret value: files with a secret in them travel to the provider as a secret.
+    const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+    const uploads = (name: string) => {
+      const value = services[name]!.uploads as { [SECRET_SIG]?: string; value?: { file: string; content: string }[] } | { file: string; content: string }[];
+      const files = Array.isArray(value) ? value : value.value!;
+      return { secret: !Array.isArray(value) && value[SECRET_SIG] !== undefined, files: Object.fromEntries(files.map((u) => [u.file, u.content])) };
+    };
+    expect(uploads("grafana").secret).toBe(true);
+    expect(uploads("exporter").secret).toBe(true);
+    expect(uploads("grafana").files["/run/secrets/grafana-admin-password"]).toBe(GRAFANA_PASSWORD);
     expect(services.grafana!.envs).toContain("GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana-admin-password");
-    expect(uploads("grafana")["/etc/grafana/provisioning/datasources/netlab.yaml"]).toContain(`url: http://${graphiteIp}:8080`);
-    expect(Object.keys(uploads("grafana")).filter((f) => f.startsWith("/etc/netlab/dashboards/")).length).toBeGreaterThanOrEqual(8);
-    expect(uploads("exporter")["/run/secrets/rpc-password"]).toBe(PASSWORD);
-    expect(JSON.parse(uploads("exporter")["/etc/netlab/exporter.json"]!)).toMatchObject({ stack, statsd: { port: 8125 }, rpc: { user: "netlab", passwordFile: "/run/secrets/rpc-password" } });
+    expect(uploads("grafana").files["/etc/grafana/provisioning/datasources/netlab.yaml"]).toContain(`url: http://${graphiteIp}:8080`);
+    expect(Object.keys(uploads("grafana").files).filter((f) => f.startsWith("/etc/netlab/dashboards/")).length).toBeGreaterThanOrEqual(8);
+    expect(uploads("exporter").files["/run/secrets/rpc-password"]).toBe(PASSWORD);
+    expect(JSON.parse(uploads("exporter").files["/etc/netlab/exporter.json"]!)).toMatchObject({ stack, statsd: { port: 8125 }, rpc: { user: "netlab", passwordFile: "/run/secrets/rpc-password" } });
     expect(services.exporter!.mounts).toEqual([{ type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true }]);
     expect(services.viewer!.ports).toEqual([{ internal: 8088, external: hostPort("viewer"), ip: "127.0.0.1", protocol: "tcp" }]);
     // The passwords are in the uploaded secret files and nowhere else: not in env, args, labels or other resources.
