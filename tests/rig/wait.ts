@@ -34,16 +34,19 @@ async function failureReport(nodes: NodePlan[], header: string): Promise<string>
 export async function waitHealthy(nodes: NodePlan[], timeoutMs: number): Promise<void> {
   let waitingFor: NodePlan[] = nodes;
   const lastState = new Map<string, string>();
+  const restartsAtStart = new Map<string, number>();
   try {
     await poll(
       `${nodes.length} containers to become healthy`,
       async () => {
         const states = await Promise.all(waitingFor.map(async (node) => [node, await inspectContainer(node.container)] as const));
         for (const [node, info] of states) {
-          const state = info === undefined ? "missing" : info.RestartCount > 0 ? `restarted ${info.RestartCount}x` : info.State.Health?.Status ?? info.State.Status;
-          lastState.set(node.node, state);
+          if (info !== undefined && !restartsAtStart.has(node.node)) restartsAtStart.set(node.node, info.RestartCount);
           // bitcoind exits on a bad option; with restart=unless-stopped that shows as restarts, not as "exited".
-          if (info === undefined || ["exited", "dead", "restarting"].includes(info.State.Status) || info.RestartCount > 0 || info.State.Health?.Status === "unhealthy")
+          const restarts = info === undefined ? 0 : info.RestartCount - restartsAtStart.get(node.node)!;
+          const state = info === undefined ? "missing" : restarts > 0 ? `restarting (${restarts}x)` : info.State.Health?.Status ?? info.State.Status;
+          lastState.set(node.node, state);
+          if (info === undefined || ["exited", "dead", "restarting"].includes(info.State.Status) || restarts > 0 || info.State.Health?.Status === "unhealthy")
             throw new NodeUnhealthyError(await failureReport([node], `node ${node.node} (${node.container}) is ${state}`));
         }
         waitingFor = states.filter(([, info]) => info?.State.Health?.Status !== "healthy").map(([node]) => node);

@@ -2,6 +2,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { dashboardFiles } from "../../src/monitoring/dashboards.js";
+import { DASHBOARD_FILES } from "../../src/plan/monitoring.js";
 import { buildPlan, planJson } from "../../src/plan/plan.js";
 import { rpcAuthLine } from "../../src/plan/rpcauth.js";
 import { stackSettings } from "../../src/plan/stack.js";
@@ -128,5 +130,27 @@ describe("the lab plan", () => {
     expect(() => stackSettings("dev", { rpcAuth, portBase: 65000 })).toThrow(/portBase 65000 must be a whole number from 1024 to 64536/);
     expect(() => stackSettings("Dev", { rpcAuth, subnet: "10.88.0.0/24", portBase: 30000 })).toThrow(/stack name "Dev" must be lowercase/);
     expect(stackSettings("lab2", { rpcAuth, subnet: "10.88.0.0/22", portBase: 30000 })).toMatchObject({ subnet: "10.88.0.0/22", portBase: 30000 });
+  });
+});
+
+describe("monitoring services in the plan", () => {
+  it("provisions every dashboard in dashboards/ into Grafana", () => {
+    expect([...DASHBOARD_FILES].sort()).toEqual(dashboardFiles().sort());
+  });
+
+  it("keeps services out of the plan when the stack turns monitoring off, and their configs free of node lists", () => {
+    const off = buildPlan(loadTopology(resolve(repoRoot, "topologies/dev.yaml")), stackSettings("dev", { rpcAuth: settings().rpcAuth, monitoring: false }));
+    expect(off.services).toEqual([]);
+    expect(off.images.map((i) => i.name)).toEqual(["bitcoin-netlab/bitcoind:knots-29.4"]);
+    const on = shipped("regtest-10.yaml", "regtest");
+    expect(on.services.map((s) => `${s.service} ${s.ip} ${s.url ?? "-"}`)).toEqual([
+      "graphite 10.77.2.2 http://127.0.0.1:22990",
+      "grafana 10.77.2.3 http://127.0.0.1:22991",
+      "exporter 10.77.2.5 -",
+      "viewer 10.77.2.4 http://127.0.0.1:22992",
+    ]);
+    // Adding a node or an edge must not touch a service: nothing in them names the nodes.
+    expect(JSON.stringify(on.services)).not.toMatch(/miner1|relay1|10\.77\.2\.1[0-9]/);
+    expect(on.services.flatMap((s) => s.ports).every((p) => p.ip === "127.0.0.1")).toBe(true);
   });
 });
