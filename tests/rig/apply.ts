@@ -163,7 +163,7 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
     );
 
   const healthStarted = Date.now();
-  await waitHealthy(plan.nodes, options.healthTimeoutMs ?? 180_000);
+  await waitHealthy(plan.nodes, options.healthTimeoutMs ?? 180_000, new Set([...report.created, ...report.replaced]));
   report.timings.healthy = Date.now() - healthStarted;
   log(`${plan.nodes.length} containers healthy in ${seconds(report.timings.healthy)}`);
 

@@ -30,8 +30,11 @@ async function failureReport(nodes: NodePlan[], header: string): Promise<string>
   return [header, ...parts].join("\n");
 }
 
-/** Waits until every node's container reports healthy; fails early when one exits or turns unhealthy. */
-export async function waitHealthy(nodes: NodePlan[], timeoutMs: number): Promise<void> {
+/**
+ * Waits until every node's container reports healthy; fails early when one exits, restarts or turns unhealthy.
+ * `fresh` names nodes whose containers were just created: any restart of theirs counts.
+ */
+export async function waitHealthy(nodes: NodePlan[], timeoutMs: number, fresh: ReadonlySet<string> = new Set()): Promise<void> {
   let waitingFor: NodePlan[] = nodes;
   const lastState = new Map<string, string>();
   const restartsAtStart = new Map<string, number>();
@@ -41,7 +44,7 @@ export async function waitHealthy(nodes: NodePlan[], timeoutMs: number): Promise
       async () => {
         const states = await Promise.all(waitingFor.map(async (node) => [node, await inspectContainer(node.container)] as const));
         for (const [node, info] of states) {
-          if (info !== undefined && !restartsAtStart.has(node.node)) restartsAtStart.set(node.node, info.RestartCount);
+          if (info !== undefined && !restartsAtStart.has(node.node)) restartsAtStart.set(node.node, fresh.has(node.node) ? 0 : info.RestartCount);
           // bitcoind exits on a bad option; with restart=unless-stopped that shows as restarts, not as "exited".
           const restarts = info === undefined ? 0 : info.RestartCount - restartsAtStart.get(node.node)!;
           const state = info === undefined ? "missing" : restarts > 0 ? `restarting (${restarts}x)` : info.State.Health?.Status ?? info.State.Status;
