@@ -21,7 +21,7 @@ interface InspectedContainer {
   Name: string;
   Config: { Cmd: string[] | null; Labels: Record<string, string> };
   NetworkSettings: {
-    Networks: Record<string, { IPAddress: string }>;
+    Networks: Record<string, { IPAddress: string; IPAMConfig?: { IPv4Address?: string } | null }>;
     Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
   };
 }
@@ -49,7 +49,8 @@ export function dockerSource(stack: string, options: DockerSourceOptions = {}): 
         chainName = chain;
         const params = CHAIN_PARAMS[chain];
         const network = container.NetworkSettings.Networks[`${stack}-net`] ?? Object.values(container.NetworkSettings.Networks)[0];
-        const ip = network?.IPAddress ?? "";
+        // A stopped container keeps its static address only in IPAMConfig.
+        const ip = network?.IPAddress || network?.IPAMConfig?.IPv4Address || "";
         const binding = container.NetworkSettings.Ports?.[`${params.rpcPort}/tcp`]?.find((b) => b.HostIp === "127.0.0.1");
         const name = labels["netlab.node"] ?? container.Name.replace(/^\//, "");
         const containerName = container.Name.replace(/^\//, "");

@@ -76,8 +76,9 @@ function showSummary(lab: LabGraph): void {
     banner.className = "disagree";
     banner.textContent = "no node answers";
   } else if (lab.tips.agree) {
+    const down = lab.nodes.filter((n) => n.kind === "managed" && !n.up).length;
     banner.className = "agree";
-    banner.textContent = `all nodes on one tip: height ${top!.height}`;
+    banner.textContent = `all nodes on one tip: height ${top!.height}${down ? ` (${down} down)` : ""}`;
   } else {
     banner.className = "disagree";
     banner.textContent = `tips disagree: ${lab.tips.byHash.map((t) => `${t.nodes.length} at ${t.height} (${t.hash.slice(0, 8)}…)`).join(", ")}; minority: ${lab.tips.byHash.slice(1).flatMap((t) => t.nodes).join(", ")}`;
@@ -169,8 +170,8 @@ renderer.on("afterRender", () => {
   graph.forEachEdge((id, attributes, source, target) => {
     if (attributes.status !== "declared-missing") return;
     if (hovered !== undefined && !graph.hasExtremity(id, hovered)) return;
-    const a = renderer.graphToViewport(renderer.getNodeDisplayData(source)!);
-    const b = renderer.graphToViewport(renderer.getNodeDisplayData(target)!);
+    const a = renderer.framedGraphToViewport(renderer.getNodeDisplayData(source)!);
+    const b = renderer.framedGraphToViewport(renderer.getNodeDisplayData(target)!);
     context.beginPath();
     context.moveTo(a.x, a.y);
     context.lineTo(b.x, b.y);
@@ -198,7 +199,7 @@ $<HTMLSelectElement>("size").addEventListener("change", (event) => {
   nodePosition(id: string) {
     const data = renderer.getNodeDisplayData(id);
     if (!data) return undefined;
-    const point = renderer.graphToViewport(data);
+    const point = renderer.framedGraphToViewport(data);
     const box = $("graph").getBoundingClientRect();
     return { x: box.left + point.x, y: box.top + point.y };
   },
