@@ -3,7 +3,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { pulumi, pulumiEnvironment } from "../src/lab/pulumi.js";
-import { listNodes, LabCommandError } from "../src/lab/docker.js";
+import { dockerEngine, listNodes, LabCommandError } from "../src/lab/docker.js";
 import { CHAIN_PARAMS, chainFromArg } from "../src/plan/chains.js";
 import { DATA_DIR } from "../src/plan/plan.js";
 import { labOutputs, type LabOutputs } from "../src/plan/outputs.js";
@@ -27,6 +27,8 @@ interface InspectedContainer {
 }
 
 export interface DockerSourceOptions {
+  /** RPC user and password for every node; without them each node's cookie is read with `docker exec`. */
+  credentials?: RpcCredentials;
   /** "host": RPC through each node's port published on 127.0.0.1; "lab-network": at the node's lab address
    * (for a viewer that runs inside the lab network). */
   rpcVia?: "host" | "lab-network";
@@ -39,8 +41,7 @@ export function dockerSource(stack: string, options: DockerSourceOptions = {}): 
     async describe() {
       const containers = await listNodes(stack);
       if (containers.length === 0) return { stack, chain: "unknown", source: "docker", nodes: [], declaredEdges: [], ...(options.grafanaUrl ? { grafanaUrl: options.grafanaUrl } : {}) };
-      const { stdout } = await run("docker", ["inspect", ...containers.map((c) => c.container)], { maxBuffer: 64 * 1024 * 1024 });
-      const inspected = JSON.parse(stdout) as InspectedContainer[];
+      const inspected = (await Promise.all(containers.map((c) => dockerEngine().getContainer(c.container).inspect()))) as unknown as InspectedContainer[];
       let chainName = "unknown";
       const nodes = inspected.map((container): ManagedNode => {
         const labels = container.Config.Labels;
@@ -70,6 +71,7 @@ export function dockerSource(stack: string, options: DockerSourceOptions = {}): 
       return { stack, chain: chainName, source: "docker", nodes, declaredEdges: [], ...(options.grafanaUrl ? { grafanaUrl: options.grafanaUrl } : {}) };
     },
     async credentials(node) {
+      if (options.credentials) return options.credentials;
       const chain = CHAIN_PARAMS[(chainOf.get(node.container) ?? "regtest") as keyof typeof CHAIN_PARAMS];
       const cookie = [DATA_DIR, chain.dataSubdir, ".cookie"].filter(Boolean).join("/");
       try {

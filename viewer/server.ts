@@ -69,6 +69,10 @@ export async function createViewerApp(watcher: LabWatcher): Promise<express.Expr
   app.use((_req, res) => {
     res.status(404).json({ error: "not found" });
   });
+  // A lab that cannot be described or polled right now is an answer, not a stack trace.
+  app.use((error: Error, _req: Request, res: Response, _next: express.NextFunction) => {
+    res.status(503).json({ error: `cannot read the lab: ${error.message}` });
+  });
   return app;
 }
 

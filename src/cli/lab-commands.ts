@@ -138,14 +138,20 @@ export function addLabCommands(program: Command): void {
     .option("--plan <file>", "describe the lab by a plan (netlab plan --json), RPC password in NETLAB_RPC_PASSWORD")
     .addOption(new Option("--rpc-via <route>", "with --source docker: reach RPC through the ports on 127.0.0.1, or at the nodes' lab addresses (inside the lab network)").choices(["host", "lab-network"]).default("host"))
     .option("--grafana <url>", "Grafana base URL the page links each node's dashboard to")
-    .action(async (options: { stack: string; port: number; host: string; interval: number; source?: "pulumi" | "docker"; plan?: string; rpcVia: "host" | "lab-network"; grafana?: string }) => {
+    .option("--rpc-user <name>", "with --source docker: RPC user (with --password-file) instead of each node's cookie")
+    .option("--password-file <file>", "file holding the RPC password of --rpc-user")
+    .action(async (options: { stack: string; port: number; host: string; interval: number; source?: "pulumi" | "docker"; plan?: string; rpcVia: "host" | "lab-network"; grafana?: string; rpcUser?: string; passwordFile?: string }) => {
       let source: LabSource;
       if (options.plan !== undefined) {
         const password = process.env.NETLAB_RPC_PASSWORD;
         if (!password) throw new LabCommandError("--plan needs the stack's RPC password in the environment variable NETLAB_RPC_PASSWORD");
         source = planSource(JSON.parse(readFileSync(options.plan, "utf8")), password);
       } else if ((options.source ?? (hasPulumi() ? "pulumi" : "docker")) === "pulumi") source = pulumiSource(options.stack);
-      else source = dockerSource(options.stack, { rpcVia: options.rpcVia, ...(options.grafana ? { grafanaUrl: options.grafana } : {}) });
+      else {
+        if ((options.rpcUser === undefined) !== (options.passwordFile === undefined)) throw new LabCommandError("--rpc-user and --password-file go together");
+        const credentials = options.rpcUser && options.passwordFile ? { username: options.rpcUser, password: readFileSync(options.passwordFile, "utf8").trim() } : undefined;
+        source = dockerSource(options.stack, { rpcVia: options.rpcVia, ...(options.grafana ? { grafanaUrl: options.grafana } : {}), ...(credentials ? { credentials } : {}) });
+      }
       const viewer = await startViewer({ source, host: options.host, port: options.port, pollIntervalMs: options.interval * 1000 });
       process.stderr.write(`netlab viewer: stack ${options.stack} at ${viewer.url} (Ctrl-C stops it)\n`);
       await new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 // Finding a running lab's nodes by their Docker labels and talking to them with bitcoin-cli inside the
 // container: no RPC credentials needed (cookie auth), and it works against any engine DOCKER_HOST names.
+import Docker from "dockerode";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 
@@ -30,19 +31,31 @@ async function docker(args: string[], timeoutMs = 60_000): Promise<string> {
   }
 }
 
-const FIELDS = ["Names", "State", 'Label "netlab.stack"', 'Label "netlab.node"', 'Label "netlab.role"', 'Label "netlab.implementation"', 'Label "netlab.version"'];
+let engine: Docker | undefined;
+/** The Docker engine API client (DOCKER_HOST is honoured, as by the docker CLI). */
+export function dockerEngine(): Docker {
+  engine ??= new Docker();
+  return engine;
+}
 
 /** Node containers of one stack (or of every stack), in a stable order. */
 export async function listNodes(stack?: string): Promise<LabContainer[]> {
-  const filter = stack === undefined ? "label=netlab.stack" : `label=netlab.stack=${stack}`;
-  const out = await docker(["ps", "-a", "--filter", filter, "--filter", "label=netlab.node", "--format", FIELDS.map((f) => `{{.${f}}}`).join("\t")]);
-  return out
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => {
-      const [container = "", state = "", stackName = "", node = "", role = "", implementation = "", version = ""] = line.split("\t");
-      return { container, state, stack: stackName, node, role, implementation, version };
-    })
+  let containers: Docker.ContainerInfo[];
+  try {
+    containers = await dockerEngine().listContainers({ all: true, filters: { label: [stack === undefined ? "netlab.stack" : `netlab.stack=${stack}`, "netlab.node"] } });
+  } catch (error) {
+    throw new LabCommandError(`cannot reach the Docker engine: ${(error as Error).message}`);
+  }
+  return containers
+    .map((c) => ({
+      container: (c.Names[0] ?? "").replace(/^\//, ""),
+      state: c.State,
+      stack: c.Labels["netlab.stack"] ?? "",
+      node: c.Labels["netlab.node"] ?? "",
+      role: c.Labels["netlab.role"] ?? "",
+      implementation: c.Labels["netlab.implementation"] ?? "",
+      version: c.Labels["netlab.version"] ?? "",
+    }))
     .sort((a, b) => a.stack.localeCompare(b.stack) || a.container.localeCompare(b.container, "en", { numeric: true }));
 }
 

@@ -133,7 +133,11 @@ export function servicesPlan(plan: Pick<LabPlan, "chain" | "rpcUser">, settings:
     service("viewer", settings, network, {
       image: VIEWER_IMAGE,
       // Inside the lab network the viewer finds the nodes by their labels and reaches RPC at their lab addresses.
-      command: ["viewer", "--stack", settings.stack, "--source", "docker", "--rpc-via", "lab-network", "--host", "0.0.0.0", "--port", String(PORTS.viewer), "--grafana", grafanaUrl],
+      command: [
+        "viewer", "--stack", settings.stack, "--source", "docker", "--rpc-via", "lab-network", "--rpc-user", plan.rpcUser,
+        "--password-file", RPC_PASSWORD_FILE, "--host", "0.0.0.0", "--port", String(PORTS.viewer), "--grafana", grafanaUrl,
+      ],
+      files: [{ path: RPC_PASSWORD_FILE, secret: "rpcPassword" }],
       mounts: [DOCKER_SOCKET],
       ports: [{ internal: PORTS.viewer, external: settings.portBase + SERVICE_PORT_OFFSETS.viewer, ip: "127.0.0.1", protocol: "tcp" }],
       url: hostUrl(settings, "viewer"),

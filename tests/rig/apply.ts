@@ -2,8 +2,11 @@
 // only what changed is touched. Unchanged containers keep running, added edges run their `create`, removed
 // edges their old `delete`, removed nodes lose their container and volume.
 import type { RpcCredentials } from "../../src/plan/rpcauth.js";
-import type { EdgePlan, LabPlan, NodePlan } from "../../src/plan/types.js";
+import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
+import type { EdgePlan, LabPlan, NodePlan, ServiceName } from "../../src/plan/types.js";
 import { docker, inspectContainer, inspectNetwork, removeContainer, removeNetwork, removeVolume } from "./docker.js";
+import { createService, removeService, selectServices, serviceRunning } from "./services.js";
 import { runShell } from "./shell.js";
 import { containerCreateOptions, networkCreateOptions, networkMatches } from "./spec.js";
 import { emptyState, readState, writeState, type RigState } from "./state.js";
@@ -20,6 +23,10 @@ export interface UpOptions {
   edgeTimeoutMs?: number;
   /** Engine calls and shell commands in flight at once (default 6). */
   concurrency?: number;
+  /** Which planned services to run (default none: most tests need only the nodes; Grafana cannot be pulled here). */
+  services?: readonly ServiceName[];
+  /** Grafana's admin password when Grafana is among the services (default: generated once per stack). */
+  grafanaPassword?: string;
   log?: Logger;
 }
 
@@ -29,12 +36,15 @@ export interface UpReport {
   started: string[];
   unchanged: string[];
   removed: string[];
+  services: { created: string[]; unchanged: string[]; removed: string[] };
   edgesCreated: string[];
   edgesDeleted: string[];
   bootstrapRun: string[];
   /** Milliseconds per phase, and in total. */
-  timings: { containers: number; healthy: number; edges: number; bootstrap: number; connected: number; total: number };
+  timings: { containers: number; healthy: number; edges: number; bootstrap: number; connected: number; services: number; total: number };
 }
+
+const REPO_ROOT = resolve(import.meta.dirname, "../..");
 
 export class RigApplyError extends Error {
   override name = "RigApplyError";
@@ -59,8 +69,9 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
   checkCredentials(plan, options.credentials);
 
   const started = Date.now();
-  const services = (plan as { services?: unknown[] }).services ?? [];
-  if (services.length > 0) log(`the plan has ${services.length} service container(s) (monitoring, viewer); the rig leaves them out`);
+  const services = selectServices(plan.services, options.services ?? []);
+  const leftOut = plan.services.filter((s) => !services.includes(s)).map((s) => s.service);
+  if (leftOut.length > 0) log(`services left out: ${leftOut.join(", ")}`);
   const previous = readState(plan.stack, stateDir);
   const state: RigState = previous ?? emptyState(plan.stack, options.credentials);
   state.credentials = options.credentials;
@@ -69,7 +80,8 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
 
   const report: UpReport = {
     created: [], replaced: [], started: [], unchanged: [], removed: [], edgesCreated: [], edgesDeleted: [], bootstrapRun: [],
-    timings: { containers: 0, healthy: 0, edges: 0, bootstrap: 0, connected: 0, total: 0 },
+    services: { created: [], unchanged: [], removed: [] },
+    timings: { containers: 0, healthy: 0, edges: 0, bootstrap: 0, connected: 0, services: 0, total: 0 },
   };
   const planned = new Map(plan.nodes.map((node) => [node.node, node] as const));
   const plannedEdges = new Map(plan.edges.map((edge) => [edge.name, edge] as const));
@@ -96,7 +108,13 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
   const labelled = await docker().listContainers({ all: true, filters: { label: [`netlab.stack=${plan.stack}`] } });
   const strays = labelled
     .map((info) => info.Names[0]?.replace(/^\//, "") ?? "")
-    .filter((name) => name !== "" && !plan.nodes.some((node) => node.container === name) && !Object.values(state.nodes).some((node) => node.container === name));
+    .filter(
+      (name) =>
+        name !== "" &&
+        !plan.nodes.some((node) => node.container === name) &&
+        !services.some((service) => service.container === name) &&
+        !Object.values(state.nodes).some((node) => node.container === name),
+    );
   const goneNodes = Object.values(state.nodes).filter((node) => !planned.has(node.node));
   await mapLimit([...goneNodes.map((node) => node.container), ...strays], limit, removeContainer);
   await mapLimit(goneNodes, limit, async (node) => {
@@ -196,6 +214,36 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
   const containers = new Map(plan.nodes.map((node) => [node.node, node.container] as const));
   await waitEdgesConnected(plan.edges, containers, options.edgeTimeoutMs ?? 150_000);
   report.timings.connected = Date.now() - connectStarted;
+
+  // 8. Services: unchanged running ones are left alone; others (re)created; ones no longer wanted removed.
+  const servicesStarted = Date.now();
+  const appliedServices = (state.services ??= {});
+  state.grafanaPassword ??= options.grafanaPassword ?? randomBytes(18).toString("base64url");
+  const secrets = { rpcPassword: options.credentials.password, grafanaPassword: options.grafanaPassword ?? state.grafanaPassword };
+  for (const applied of Object.values(appliedServices).filter((s) => !services.some((wanted) => wanted.service === s.service))) {
+    await removeService(applied);
+    delete appliedServices[applied.service];
+    report.services.removed.push(applied.service);
+  }
+  await mapLimit(services, limit, async (service) => {
+    if (sameSpec(appliedServices[service.service], service) && (await serviceRunning(service))) {
+      report.services.unchanged.push(service.service);
+      return;
+    }
+    await removeService(service);
+    await createService(service, secrets, REPO_ROOT);
+    appliedServices[service.service] = service;
+    report.services.created.push(service.service);
+  });
+  save();
+  await waitHealthy(
+    services.filter((s) => s.healthy).map((s) => ({ node: s.service, container: s.container })),
+    options.healthTimeoutMs ?? 180_000,
+    new Set(report.services.created),
+  );
+  report.timings.services = Date.now() - servicesStarted;
+  if (services.length + report.services.removed.length > 0)
+    log(`services: ${report.services.created.length} created, ${report.services.unchanged.length} unchanged, ${report.services.removed.length} removed (${seconds(report.timings.services)})`);
   report.timings.total = Date.now() - started;
   log(`${plan.edges.length} edges connected after ${seconds(report.timings.connected)}; up in ${seconds(report.timings.total)}`);
 

@@ -1,6 +1,7 @@
 // npm run rig -- up|down|status <topology> [--stack NAME] — the rig by hand, for debugging a plan on this machine.
 import { Command, InvalidArgumentError } from "commander";
 import { StackSettingsError } from "../../src/plan/stack.js";
+import type { ServiceName } from "../../src/plan/types.js";
 import { down } from "./down.js";
 import { up } from "./apply.js";
 import { planFromFile } from "./plan.js";
@@ -31,7 +32,8 @@ program
   .option("--port-base <port>", "first host port of the stack", integer)
   .option("--image-override <planned=actual>", "run another image instead of a planned one (repeatable)", override, {} as Record<string, string>)
   .option("--state-dir <dir>", "where the rig keeps stack state (default $NETLAB_RIG_STATE or ~/.cache/bitcoin-netlab/rig)")
-  .action(async (topology: string, options: { stack: string; subnet?: string; portBase?: number; imageOverride: Record<string, string>; stateDir?: string }) => {
+  .option("--services <list>", "planned services to run, comma-separated: graphite,exporter,viewer,grafana (default none)", (value: string) => value.split(",").filter(Boolean))
+  .action(async (topology: string, options: { stack: string; subnet?: string; portBase?: number; imageOverride: Record<string, string>; stateDir?: string; services?: string[] }) => {
     const { plan, credentials } = planFromFile(topology, {
       stack: options.stack,
       ...(options.subnet === undefined ? {} : { subnet: options.subnet }),
@@ -39,7 +41,13 @@ program
       ...(Object.keys(options.imageOverride).length === 0 ? {} : { imageOverrides: options.imageOverride }),
       ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
     });
-    const report = await up(plan, { credentials, ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }) });
+    const unknown = (options.services ?? []).filter((name) => !plan.services.some((s) => s.service === name));
+    if (unknown.length > 0) throw new InvalidArgumentError(`unknown service(s) ${unknown.join(", ")}; the plan has ${plan.services.map((s) => s.service).join(", ") || "none"}`);
+    const report = await up(plan, {
+      credentials,
+      services: (options.services ?? []) as ServiceName[],
+      ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+    });
     console.log(JSON.stringify({ stack: plan.stack, ...report }, null, 2));
   });
 

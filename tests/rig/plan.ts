@@ -12,6 +12,7 @@ export interface PlanOptions {
   subnet?: string;
   portBase?: number;
   imageOverrides?: Record<string, string>;
+  metricsInterval?: number;
   stateDir?: string;
 }
 
@@ -26,6 +27,7 @@ export function planFromFile(file: string, options: PlanOptions): { plan: LabPla
     ...(options.subnet === undefined ? {} : { subnet: options.subnet }),
     ...(options.portBase === undefined ? {} : { portBase: options.portBase }),
     ...(options.imageOverrides === undefined ? {} : { imageOverrides: options.imageOverrides }),
+    ...(options.metricsInterval === undefined ? {} : { metricsInterval: options.metricsInterval }),
   });
   return { plan: buildPlan(loadTopology(file), settings), credentials };
 }

@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, wri
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { RpcCredentials } from "../../src/plan/rpcauth.js";
-import type { BootstrapStep, EdgePlan, LabPlan, NetworkPlan, NodePlan } from "../../src/plan/types.js";
+import type { BootstrapStep, EdgePlan, LabPlan, NetworkPlan, NodePlan, ServicePlan } from "../../src/plan/types.js";
 
 export interface RigState {
   format: 1;
@@ -18,6 +18,10 @@ export interface RigState {
   edges: Record<string, EdgePlan>;
   /** Bootstrap steps that ran, by step name. */
   bootstrap: Record<string, BootstrapStep>;
+  /** Service containers as created, by service name. */
+  services?: Record<string, ServicePlan>;
+  /** Grafana's admin password, generated once per stack. */
+  grafanaPassword?: string;
   /** The last plan applied in full. */
   plan: LabPlan | undefined;
   updatedAt: string;

@@ -25,7 +25,7 @@ export class NodeUnhealthyError extends Error {
   override name = "NodeUnhealthyError";
 }
 
-async function failureReport(nodes: NodePlan[], header: string): Promise<string> {
+async function failureReport(nodes: Pick<NodePlan, "node" | "container">[], header: string): Promise<string> {
   const parts = await Promise.all(nodes.slice(0, 5).map(async (node) => `--- ${node.node} (${node.container}), last log lines:\n${await lastLogLines(node.container)}`));
   return [header, ...parts].join("\n");
 }
@@ -34,8 +34,9 @@ async function failureReport(nodes: NodePlan[], header: string): Promise<string>
  * Waits until every node's container reports healthy; fails early when one exits, restarts or turns unhealthy.
  * `fresh` names nodes whose containers were just created: any restart of theirs counts.
  */
-export async function waitHealthy(nodes: NodePlan[], timeoutMs: number, fresh: ReadonlySet<string> = new Set()): Promise<void> {
-  let waitingFor: NodePlan[] = nodes;
+export async function waitHealthy(nodes: Pick<NodePlan, "node" | "container">[], timeoutMs: number, fresh: ReadonlySet<string> = new Set()): Promise<void> {
+  if (nodes.length === 0) return;
+  let waitingFor = nodes;
   const lastState = new Map<string, string>();
   const restartsAtStart = new Map<string, number>();
   try {
