@@ -17,7 +17,7 @@ export class LabNetwork extends pulumi.ComponentResource {
         ipamConfigs: [{ subnet: plan.subnet, gateway: plan.gateway }],
         labels: dockerLabels(plan.labels),
       },
-      { parent: this },
+      { parent: this, deleteBeforeReplace: true },
     );
     this.registerOutputs({ name: this.network.name });
   }

@@ -10,7 +10,7 @@ export class BitcoinNode extends pulumi.ComponentResource {
 
   constructor(name: string, plan: NodePlan, volumeLabels: Record<string, string>, opts?: pulumi.ComponentResourceOptions) {
     super("netlab:index:BitcoinNode", name, {}, opts);
-    this.volume = new docker.Volume(`${name}-data`, { name: plan.volume.name, labels: dockerLabels(volumeLabels) }, { parent: this });
+    this.volume = new docker.Volume(`${name}-data`, { name: plan.volume.name, labels: dockerLabels(volumeLabels) }, { parent: this, deleteBeforeReplace: true });
     this.container = new docker.Container(
       `${name}-container`,
       {
@@ -41,7 +41,8 @@ export class BitcoinNode extends pulumi.ComponentResource {
         wait: true,
         waitTimeout: 300,
       },
-      { parent: this },
+      // Fixed names and addresses: the old container must go before its replacement can exist.
+      { parent: this, deleteBeforeReplace: true },
     );
     this.registerOutputs({ container: this.container.name, volume: this.volume.name });
   }

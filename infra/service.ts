@@ -13,7 +13,7 @@ export class LabService extends pulumi.ComponentResource {
 
   constructor(name: string, plan: ServicePlan, volumeLabels: Record<string, string>, secrets: StackSecrets, repoRoot: string, opts?: pulumi.ComponentResourceOptions) {
     super("netlab:index:LabService", name, {}, opts);
-    const volume = plan.volume ? new docker.Volume(`${name}-data`, { name: plan.volume.name, labels: dockerLabels(volumeLabels) }, { parent: this }) : undefined;
+    const volume = plan.volume ? new docker.Volume(`${name}-data`, { name: plan.volume.name, labels: dockerLabels(volumeLabels) }, { parent: this, deleteBeforeReplace: true }) : undefined;
     this.container = new docker.Container(
       `${name}-container`,
       {
@@ -36,7 +36,7 @@ export class LabService extends pulumi.ComponentResource {
         wait: plan.healthy,
         waitTimeout: 300,
       },
-      { parent: this },
+      { parent: this, deleteBeforeReplace: true },
     );
     this.registerOutputs({ container: this.container.name });
   }

@@ -114,7 +114,7 @@ async function propagation(plan: LabPlan, credentials: RpcCredentials, rounds: n
     const arrived = new Map<string, number>();
     const waits = plan.nodes.map((node) =>
       client(node.node)
-        .call<{ hash: string }>("waitfornewblock", [30_000, tip], 40_000)
+        .call<{ hash: string }>("waitfornewblock", [30_000, tip])
         .then((answer) => {
           arrived.set(node.node, performance.now());
           return answer.hash;
