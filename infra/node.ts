@@ -34,6 +34,7 @@ export class BitcoinNode extends pulumi.ComponentResource {
         restart: plan.restart,
         stopTimeout: plan.stopTimeout,
         stopSignal: plan.stopSignal,
+        init: plan.init,
         destroyGraceSeconds: plan.stopTimeout,
         ...(plan.cpus === undefined ? {} : { cpus: String(plan.cpus) }),
         ...(plan.memoryMb === undefined ? {} : { memory: plan.memoryMb }),

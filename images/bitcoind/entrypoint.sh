@@ -39,4 +39,7 @@ umask 077
   if [[ -s $datadir/netlab-edges ]]; then sed 's/^/addnode=/' "$datadir/netlab-edges"; fi
 } >"$datadir/bitcoin.conf"
 
+# Dial the kept edges quickly while the lab restarts (bitcoind alone would retry them only every 60 s).
+if [[ -s $datadir/netlab-edges ]]; then netlab-edge reconnect >/dev/null 2>&1 & fi
+
 exec bitcoind

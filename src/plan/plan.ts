@@ -126,6 +126,7 @@ function nodePlan(node: LabNode, index: number, topology: Topology, settings: St
     restart: "unless-stopped",
     stopTimeout: chain.public ? 300 : 60,
     stopSignal: "SIGTERM",
+    init: true,
     cpus: node.cpus,
     memoryMb: node.memoryMb,
     p2pAddress: `${ip}:${chain.p2pPort}`,

@@ -66,6 +66,8 @@ export interface NodePlan {
   /** Seconds bitcoind gets to flush on stop before it is killed. */
   stopTimeout: number;
   stopSignal: "SIGTERM";
+  /** A minimal init as PID 1: forwards signals to bitcoind and reaps the entrypoint's helper process. */
+  init: true;
   cpus: number | undefined;
   memoryMb: number | undefined;
   /** Where other nodes reach it: <ip>:<p2p port>. */

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import type { EdgePlan, LabPlan, NodePlan, ServiceName } from "../../src/plan/types.js";
 import { docker, inspectContainer, inspectNetwork, removeContainer, removeNetwork, removeVolume } from "./docker.js";
 import { createService, removeService, selectServices, serviceRunning } from "./services.js";
+import { rpcClient } from "./rpc.js";
 import { runShell } from "./shell.js";
 import { containerCreateOptions, networkCreateOptions, networkMatches } from "./spec.js";
 import { emptyState, readState, writeState, type RigState } from "./state.js";
@@ -181,9 +182,14 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
     );
 
   const healthStarted = Date.now();
-  await waitHealthy(plan.nodes, options.healthTimeoutMs ?? 180_000, new Set([...report.created, ...report.replaced]));
+  // Ready = answers RPC as the healthcheck asks it (getblockchaininfo), polled every 0.5 s.
+  const rpcOf = new Map(plan.nodes.map((node) => [node.node, rpcClient(node.rpcHostAddress, options.credentials)] as const));
+  await waitHealthy(plan.nodes, options.healthTimeoutMs ?? 180_000, new Set([...report.created, ...report.replaced]), async (node) => {
+    await rpcOf.get(node.node)!.call("getblockchaininfo");
+    return true;
+  });
   report.timings.healthy = Date.now() - healthStarted;
-  log(`${plan.nodes.length} containers healthy in ${seconds(report.timings.healthy)}`);
+  log(`${plan.nodes.length} nodes answer RPC after ${seconds(report.timings.healthy)}`);
 
   // 5. Edges: `create` for new and changed ones, exactly as planned.
   const edgesStarted = Date.now();

@@ -48,6 +48,7 @@ export function containerCreateOptions(node: NodePlan): Docker.ContainerCreateOp
       PortBindings: portBindings,
       Mounts: [{ Type: "volume", Source: node.volume.name, Target: node.volume.containerPath }],
       RestartPolicy: { Name: node.restart },
+      Init: node.init,
       ...(node.cpus === undefined ? {} : { NanoCpus: Math.round(node.cpus * 1e9) }),
       ...(node.memoryMb === undefined ? {} : { Memory: node.memoryMb * 1024 * 1024 }),
     },

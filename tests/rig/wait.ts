@@ -34,7 +34,13 @@ async function failureReport(nodes: Pick<NodePlan, "node" | "container">[], head
  * Waits until every node's container reports healthy; fails early when one exits, restarts or turns unhealthy.
  * `fresh` names nodes whose containers were just created: any restart of theirs counts.
  */
-export async function waitHealthy(nodes: Pick<NodePlan, "node" | "container">[], timeoutMs: number, fresh: ReadonlySet<string> = new Set()): Promise<void> {
+export async function waitHealthy(
+  nodes: Pick<NodePlan, "node" | "container">[],
+  timeoutMs: number,
+  fresh: ReadonlySet<string> = new Set(),
+  /** Readiness instead of Docker's "healthy" (which engines before API 1.44 report only after the first interval). */
+  ready?: (node: Pick<NodePlan, "node" | "container">) => Promise<boolean>,
+): Promise<void> {
   if (nodes.length === 0) return;
   let waitingFor = nodes;
   const lastState = new Map<string, string>();
@@ -53,7 +59,10 @@ export async function waitHealthy(nodes: Pick<NodePlan, "node" | "container">[],
           if (info === undefined || ["exited", "dead", "restarting"].includes(info.State.Status) || restarts > 0 || info.State.Health?.Status === "unhealthy")
             throw new NodeUnhealthyError(await failureReport([node], `node ${node.node} (${node.container}) is ${state}`));
         }
-        waitingFor = states.filter(([, info]) => info?.State.Health?.Status !== "healthy").map(([node]) => node);
+        const readiness = await Promise.all(
+          states.map(async ([node, info]) => (ready ? info?.State.Running === true && (await ready(node).catch(() => false)) : info?.State.Health?.Status === "healthy")),
+        );
+        waitingFor = states.filter((_, i) => !readiness[i]).map(([node]) => node);
         return waitingFor.length === 0 ? true : undefined;
       },
       { timeoutMs, intervalMs: 500 },

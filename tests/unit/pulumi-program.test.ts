@@ -109,6 +109,7 @@ describe.each(["dev", "regtest", "testnet", "mainnet"])("the %s stack under Pulu
         restart: "unless-stopped",
         stopTimeout: node.stopTimeout,
         stopSignal: "SIGTERM",
+        init: true,
         destroyGraceSeconds: node.stopTimeout,
         ...(node.memoryMb === undefined ? {} : { memory: node.memoryMb }),
         ...(node.cpus === undefined ? {} : { cpus: String(node.cpus) }),
