@@ -69,8 +69,17 @@ describe("regtest-10 lab on the real engine", () => {
   }, 120_000);
 
   it("brings every node up healthy, each dialling exactly its declared edges", async () => {
-    const inspected = await lab.inspectAll();
-    for (const [name, info] of Object.entries(inspected)) expect(info.State.Health?.Status, name).toBe("healthy");
+    // The rig goes on once RPC answers; Docker's own healthcheck (what Pulumi waits for) must agree soon after.
+    const health = await poll(
+      "Docker to report every node healthy",
+      async () => {
+        const inspected = await lab.inspectAll();
+        const states = Object.fromEntries(Object.entries(inspected).map(([name, info]) => [name, info.State.Health?.Status]));
+        return Object.values(states).every((state) => state === "healthy") ? states : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(Object.keys(health).sort()).toEqual([...lab.names].sort());
 
     const peers = await lab.each((name) => peerInfo(lab.node(name).container));
     for (const name of lab.names) {
