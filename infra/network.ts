@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkPlan } from "../src/plan/types.js";
-import { dockerLabels } from "./labels.js";
+import { dockerLabels } from "./container.js";
 
 /** The stack's bridge network with its fixed subnet. */
 export class LabNetwork extends pulumi.ComponentResource {

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodePlan } from "../src/plan/types.js";
-import { dockerLabels } from "./labels.js";
+import { containerBasics, dockerLabels } from "./container.js";
 
 /** One Bitcoin node: its data volume and its container, exactly as planned. */
 export class BitcoinNode extends pulumi.ComponentResource {
@@ -14,14 +14,7 @@ export class BitcoinNode extends pulumi.ComponentResource {
     this.container = new docker.Container(
       `${name}-container`,
       {
-        name: plan.container,
-        hostname: plan.hostname,
-        image: plan.image,
-        command: plan.command,
-        envs: plan.env,
-        labels: dockerLabels(plan.labels),
-        networksAdvanced: [{ name: plan.network, ipv4Address: plan.ip }],
-        ports: plan.ports.map(({ internal, external, ip, protocol }) => ({ internal, external, ip, protocol })),
+        ...containerBasics(plan),
         volumes: [{ volumeName: this.volume.name, containerPath: plan.volume.containerPath }],
         healthcheck: {
           tests: plan.healthcheck.test,

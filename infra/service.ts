@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { FilePlan, ServicePlan } from "../src/plan/types.js";
-import { dockerLabels } from "./labels.js";
+import { containerBasics, dockerLabels } from "./container.js";
 
 export type StackSecrets = Record<NonNullable<FilePlan["secret"]>, pulumi.Output<string>>;
 
@@ -17,14 +17,7 @@ export class LabService extends pulumi.ComponentResource {
     this.container = new docker.Container(
       `${name}-container`,
       {
-        name: plan.container,
-        hostname: plan.hostname,
-        image: plan.image,
-        command: plan.command,
-        envs: plan.env,
-        labels: dockerLabels(plan.labels),
-        networksAdvanced: [{ name: plan.network, ipv4Address: plan.ip }],
-        ports: plan.ports,
+        ...containerBasics(plan),
         volumes: volume && plan.volume ? [{ volumeName: volume.name, containerPath: plan.volume.containerPath }] : [],
         mounts: plan.mounts.map((m) => ({ type: "bind", source: m.source, target: m.target, readOnly: m.readOnly })),
         // Files go in before the container starts; secret content stays a Pulumi secret, never env or args.

@@ -34,9 +34,9 @@ has_ns() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
 # which would drop the bridged traffic between the fake hosts.
 make_switch() {
   has_ns "$SWITCH_NS" || ip netns add "$SWITCH_NS"
-  ip -n "$SWITCH_NS" link show br0 >/dev/null 2>&1 || ip -n "$SWITCH_NS" link add br0 type bridge
+  ip -n "$SWITCH_NS" link show sw0 >/dev/null 2>&1 || ip -n "$SWITCH_NS" link add sw0 type bridge
   ip -n "$SWITCH_NS" link set lo up
-  ip -n "$SWITCH_NS" link set br0 up
+  ip -n "$SWITCH_NS" link set sw0 up
 }
 
 # Host n: namespace with eth0 (its switch port is hN in the switch's namespace), no default route.
@@ -47,7 +47,7 @@ make_host_net() {
   if ! ip -n "$SWITCH_NS" link show "h$n" >/dev/null 2>&1; then
     ip -n "$SWITCH_NS" link add "h$n" type veth peer name eth0 netns "$ns"
   fi
-  ip -n "$SWITCH_NS" link set "h$n" master br0 up
+  ip -n "$SWITCH_NS" link set "h$n" master sw0 up
   ip -n "$ns" addr replace "$(ip_of "$n")/24" dev eth0
   ip -n "$ns" link set lo up
   ip -n "$ns" link set eth0 up
@@ -64,6 +64,7 @@ write_daemon_config() {
   "hosts": ["unix://$d/docker.sock", "tcp://$(ip_of "$n"):$TCP_PORT"],
   "bip": "172.30.$n.1/24",
   "cgroup-parent": "/$PREFIX-h$n",
+  "tls": false,
   "log-level": "warn"
 }
 EOF
@@ -79,6 +80,7 @@ start_daemon() {
   write_daemon_config "$n"
   mkdir -p "/sys/fs/cgroup/pids/$PREFIX-h$n"
   rm -f "$d/docker.sock" "$d/docker.pid"
+  # shellcheck disable=SC2016 # $$ and $1.. belong to the inner sh
   DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 setsid nsenter --net="/run/netns/$(ns_of "$n")" -- \
     unshare --mount --uts --propagation slave -- sh -c '
       echo $$ >"$1" && mount -t tmpfs tmpfs /run/containerd && hostname "$2" && exec dockerd --config-file "$3"' \
@@ -88,6 +90,8 @@ start_daemon() {
 wait_daemon() {
   local n=$1 waited=0
   until answers "$n"; do
+    if (( waited > 10 )) && [[ -z $(cgroup_pids "$n") ]]; then die "h$n: dockerd exited; last log lines:
+$(tail -n 15 "$DIR/h$n/dockerd.log")"; fi
     (( waited >= START_TIMEOUT * 10 )) && die "h$n: daemon did not answer within ${START_TIMEOUT}s; last log lines:
 $(tail -n 15 "$DIR/h$n/dockerd.log")"
     sleep 0.1; waited=$((waited + 1))
@@ -214,7 +218,7 @@ cmd_status() {
   local n hosts state role via images
   mapfile -t hosts < <(known_hosts)
   [[ ${#hosts[@]} -gt 0 ]] || { echo "no fake hosts"; return; }
-  has_ns "$SWITCH_NS" && echo "switch: namespace $SWITCH_NS, bridge br0, $NET.0/24" || echo "switch: missing"
+  has_ns "$SWITCH_NS" && echo "switch: namespace $SWITCH_NS, bridge sw0, $NET.0/24" || echo "switch: missing"
   for n in "${hosts[@]}"; do
     if ! answers "$n"; then echo "h$n $(ip_of "$n"): daemon DOWN ($(sock_of "$n"))"; continue; fi
     via=$(( n % ${#hosts[@]} + 1 ))

@@ -6,13 +6,12 @@ import { dirname, resolve } from "node:path";
 import tar from "tar-stream";
 import type { FilePlan, ServiceName, ServicePlan } from "../../src/plan/types.js";
 import { docker, inspectContainer, removeContainer, removeVolume } from "./docker.js";
+import { publishedPorts } from "./spec.js";
 
 export type ServiceSecrets = Record<NonNullable<FilePlan["secret"]>, string>;
 
 export function serviceCreateOptions(service: ServicePlan): Docker.ContainerCreateOptions {
-  const portKey = (port: ServicePlan["ports"][number]) => `${port.internal}/${port.protocol}`;
-  const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const port of service.ports) (portBindings[portKey(port)] ??= []).push({ HostIp: port.ip, HostPort: String(port.external) });
+  const { ExposedPorts, PortBindings } = publishedPorts(service.ports);
   return {
     name: service.container,
     Hostname: service.hostname,
@@ -20,10 +19,10 @@ export function serviceCreateOptions(service: ServicePlan): Docker.ContainerCrea
     ...(service.command.length > 0 ? { Cmd: service.command } : {}),
     Env: service.env,
     Labels: service.labels,
-    ExposedPorts: Object.fromEntries(service.ports.map((port) => [portKey(port), {}])),
+    ExposedPorts,
     HostConfig: {
       NetworkMode: service.network,
-      PortBindings: portBindings,
+      PortBindings,
       Mounts: [
         ...(service.volume ? [{ Type: "volume" as const, Source: service.volume.name, Target: service.volume.containerPath }] : []),
         ...service.mounts.map((m) => ({ Type: "bind" as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),

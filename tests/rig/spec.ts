@@ -19,10 +19,18 @@ export function networkMatches(info: Docker.NetworkInspectInfo, plan: NetworkPla
   return info.Driver === plan.driver && config.length === 1 && config[0]?.Subnet === plan.subnet && config[0]?.Gateway === plan.gateway;
 }
 
+type Port = { internal: number; external: number; ip: string; protocol: string };
+
+/** Planned ports → the Engine API's ExposedPorts and PortBindings. */
+export function publishedPorts(ports: Port[]): { ExposedPorts: Record<string, object>; PortBindings: Record<string, { HostIp: string; HostPort: string }[]> } {
+  const key = (port: Port) => `${port.internal}/${port.protocol}`;
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const port of ports) (bindings[key(port)] ??= []).push({ HostIp: port.ip, HostPort: String(port.external) });
+  return { ExposedPorts: Object.fromEntries(ports.map((port) => [key(port), {}])), PortBindings: bindings };
+}
+
 export function containerCreateOptions(node: NodePlan): Docker.ContainerCreateOptions {
-  const portKey = (port: NodePlan["ports"][number]) => `${port.internal}/${port.protocol}`;
-  const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const port of node.ports) (portBindings[portKey(port)] ??= []).push({ HostIp: port.ip, HostPort: String(port.external) });
+  const { ExposedPorts, PortBindings } = publishedPorts(node.ports);
 
   const options: Docker.ContainerCreateOptions = {
     name: node.container,
@@ -31,7 +39,7 @@ export function containerCreateOptions(node: NodePlan): Docker.ContainerCreateOp
     Cmd: node.command,
     Env: node.env,
     Labels: node.labels,
-    ExposedPorts: Object.fromEntries(node.ports.map((port) => [portKey(port), {}])),
+    ExposedPorts,
     Healthcheck: {
       Test: node.healthcheck.test,
       Interval: durationNs(node.healthcheck.interval),
@@ -45,7 +53,7 @@ export function containerCreateOptions(node: NodePlan): Docker.ContainerCreateOp
     StopTimeout: node.stopTimeout,
     HostConfig: {
       NetworkMode: node.network,
-      PortBindings: portBindings,
+      PortBindings,
       Mounts: [{ Type: "volume", Source: node.volume.name, Target: node.volume.containerPath }],
       RestartPolicy: { Name: node.restart },
       Init: node.init,

@@ -1,0 +1,20 @@
+import type { Labels, NodePlan, ServicePlan } from "../src/plan/types.js";
+
+/** @pulumi/docker takes labels as a list of {label, value}. */
+export function dockerLabels(labels: Labels): { label: string; value: string }[] {
+  return Object.entries(labels).map(([label, value]) => ({ label, value }));
+}
+
+/** The container inputs nodes and services share: identity, image, arguments, network and ports. */
+export function containerBasics(plan: NodePlan | ServicePlan) {
+  return {
+    name: plan.container,
+    hostname: plan.hostname,
+    image: plan.image,
+    command: plan.command,
+    envs: plan.env,
+    labels: dockerLabels(plan.labels),
+    networksAdvanced: [{ name: plan.network, ipv4Address: plan.ip }],
+    ports: plan.ports.map(({ internal, external, ip, protocol }) => ({ internal, external, ip, protocol })),
+  };
+}
