@@ -78,10 +78,11 @@ export function addLabCommands(program: Command): void {
     .argument("<node>", "node name (or container name)")
     .argument("<method>", "RPC method")
     .argument("[params...]", "parameters, as bitcoin-cli takes them")
+    .option("--wallet <name>", "the node's wallet to call the method on")
     .option(...stackOption)
-    .action(async (name: string, method: string, params: string[], options: { stack?: string }) => {
+    .action(async (name: string, method: string, params: string[], options: { stack?: string; wallet?: string }) => {
       const node = await findNode(name, options.stack);
-      print(await bitcoinCli(node.container, [method, ...params]));
+      print(await bitcoinCli(node.container, [...(options.wallet ? [`-rpcwallet=${options.wallet}`] : []), method, ...params]));
     });
 
   program
