@@ -26,7 +26,7 @@ ns_of() { echo "$PREFIX-h$1"; }
 sock_of() { echo "$DIR/h$1/docker.sock"; }
 dk() { local n=$1; shift; docker -H "unix://$(sock_of "$n")" "$@"; }
 answers() { [[ -S $(sock_of "$1") ]] && dk "$1" version >/dev/null 2>&1; }
-has_ns() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
+has_ns() { [[ -e /run/netns/$1 ]]; }
 
 # --- up ---------------------------------------------------------------------------------------------------
 
@@ -149,8 +149,9 @@ make_swarm() {
 cmd_up() {
   local n t daemons_ms images_ms swarm_ms=0
   [[ -d $DIR && -n $(ls -A "$DIR") && ! -e $DIR/.netlab-swarm ]] && die "$DIR is not empty and not ours"
+  has_ns "$SWITCH_NS" && [[ ! -f $DIR/hosts ]] && die "fake hosts are already up with another --dir: take them down first"
   mkdir -p "$DIR"; touch "$DIR/.netlab-swarm"; echo "$HOSTS" >"$DIR/hosts"
-  trap 'echo "swarm-hosts: up failed; clean up with: $0 down --dir $DIR" >&2' ERR
+  trap '[[ $? -eq 0 ]] || echo "swarm-hosts: up failed; clean up with: $0 down --dir $DIR" >&2' EXIT
   log "up: $HOSTS hosts in $DIR"
   t=$(date +%s%N)
   make_switch
@@ -176,22 +177,22 @@ known_hosts() {
   } | sort -nu
 }
 
+state_of() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true; }  # R, S, Z…; empty once reaped
 cgroup_pids() { find "/sys/fs/cgroup/pids/$PREFIX-h$1" -name cgroup.procs -exec cat {} + 2>/dev/null || true; }
 
 cmd_down() {
-  local n pid hosts left
+  local n pid hosts left daemons=()
   mapfile -t hosts < <(known_hosts)
   log "down: hosts ${hosts[*]:-none}"
   for n in "${hosts[@]}"; do
     pid=$(cat "$DIR/h$n/docker.pid" 2>/dev/null || true)
-    [[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null && log "h$n: stopping dockerd (pid $pid)"
+    # Only a pid in this host's cgroup: a stale pidfile must not name someone else's process.
+    if [[ -n $pid ]] && grep -qx "$pid" <<<"$(cgroup_pids "$n")" && kill -TERM "$pid"; then log "h$n: stopping dockerd (pid $pid)"; daemons+=("$pid")
+    else log "h$n: dockerd not running"; fi
   done
   for _ in $(seq 1 $((STOP_GRACE * 10))); do
     left=0
-    for n in "${hosts[@]}"; do
-      pid=$(cat "$DIR/h$n/docker.pid" 2>/dev/null || true)
-      [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && left=1
-    done
+    for pid in "${daemons[@]}"; do [[ $(state_of "$pid") =~ ^[^ZX]$ ]] && left=1; done
     (( left )) || break
     sleep 0.1
   done
@@ -208,6 +209,10 @@ cmd_down() {
     has_ns "$(ns_of "$n")" && ip netns delete "$(ns_of "$n")"
   done
   has_ns "$SWITCH_NS" && ip netns delete "$SWITCH_NS"
+  # The daemons were re-parented to init: give it a moment to reap them, so that ps shows none.
+  for pid in "${daemons[@]}"; do
+    for _ in $(seq 1 50); do [[ -n $(state_of "$pid") ]] || break; sleep 0.1; done
+  done
   if [[ -e $DIR/.netlab-swarm ]]; then rm -rf "$DIR"; log "removed $DIR"; fi
   log "down done"
 }
