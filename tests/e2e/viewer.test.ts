@@ -127,7 +127,10 @@ describe("viewer on a real 10-node lab", () => {
   }, 120_000);
 
   it("serves only reads: every route refuses every other method, and the lab is unchanged", async () => {
-    const before = await lab.each(async (name) => JSON.stringify([await lab.call(name, "getbestblockhash"), await lab.call(name, "getaddednodeinfo"), (await lab.call<{ size: number }>(name, "getmempoolinfo")).size]));
+    // What a write could change: the tip, the mempool, the declared (added) peers.
+    const state = (name: string) =>
+      Promise.all([lab.call(name, "getbestblockhash"), lab.call<{ addednode: string }[]>(name, "getaddednodeinfo").then((added) => added.map((a) => a.addednode).sort()), lab.call<{ size: number }>(name, "getmempoolinfo").then((m) => m.size)]);
+    const before = await lab.each(state);
     const routes = ["/", "/app.js", "/api/graph", "/api/nodes/miner1", "/api/events", "/api/rpc", "/api/nodes/miner1/generate", "/api/mine", "/api/send", "/api/addnode"];
     for (const route of routes) {
       for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
@@ -137,7 +140,7 @@ describe("viewer on a real 10-node lab", () => {
     }
     for (const route of ["/api/rpc", "/api/mine", "/api/nodes/miner1/generate"]) expect((await fetch(`${viewer.url}${route}`)).status, route).toBe(404);
     await nextGraph();
-    const after = await lab.each(async (name) => JSON.stringify([await lab.call(name, "getbestblockhash"), await lab.call(name, "getaddednodeinfo"), (await lab.call<{ size: number }>(name, "getmempoolinfo")).size]));
+    const after = await lab.each(state);
     expect(after).toEqual(before);
   });
 

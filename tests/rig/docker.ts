@@ -35,9 +35,14 @@ export async function inspectNetwork(name: string): Promise<Docker.NetworkInspec
 }
 
 /** Removes a container (running or not); a container that is already gone is fine. */
+/** Stops (within the container's own stop timeout, so bitcoind flushes its state) and removes, like Pulumi does. */
 export async function removeContainer(name: string): Promise<void> {
   try {
-    await docker().getContainer(name).remove({ force: true });
+    const container = docker().getContainer(name);
+    await container.stop().catch((error: unknown) => {
+      if (statusCode(error) !== 304) throw error; // 304: already stopped
+    });
+    await container.remove({ force: true });
   } catch (error) {
     if (statusCode(error) !== 404) throw error;
   }
