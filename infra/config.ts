@@ -1,5 +1,6 @@
 // The one place that reads Pulumi config. Returns plain settings for the planner plus the secret password.
 import * as pulumi from "@pulumi/pulumi";
+import type { HostSpec } from "../src/plan/hosts.js";
 import { stackSettings, type StackSettings } from "../src/plan/stack.js";
 
 /** Topology each default stack deploys unless `netlab:topology` says otherwise. */
@@ -32,6 +33,7 @@ export function readConfig(): LabConfig {
   const imageOverrides = config.getObject<Record<string, string>>("imageOverrides");
   const monitoring = config.getBoolean("monitoring");
   const metricsInterval = config.getNumber("metricsInterval");
+  const hosts = config.getObject<HostSpec[]>("hosts");
   const settings = stackSettings(stack, {
     rpcAuth,
     subnet: config.get("subnet"),
@@ -39,6 +41,7 @@ export function readConfig(): LabConfig {
     ...(imageOverrides === undefined ? {} : { imageOverrides }),
     ...(monitoring === undefined ? {} : { monitoring }),
     ...(metricsInterval === undefined ? {} : { metricsInterval }),
+    ...(hosts === undefined ? {} : { hosts }),
   });
   const rpcUser = rpcAuth.split(":")[0]!;
   const rpcPassword = config.requireSecret("rpcPassword");

@@ -1,4 +1,5 @@
 import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { LabPlan } from "../src/plan/types.js";
 import { LabEdge } from "./edge.js";
@@ -14,14 +15,24 @@ export class Lab extends pulumi.ComponentResource {
 
   constructor(name: string, plan: LabPlan, secrets: StackSecrets, repoRoot: string, opts?: pulumi.ComponentResourceOptions) {
     super("netlab:index:Lab", name, {}, opts);
-    const images = new LabImages(`${name}-images`, plan.images, repoRoot, { parent: this });
-    const network = new LabNetwork(`${name}-net`, plan.network, { parent: this });
+    // Per Docker host: its provider (none for the local engine), the images and the lab network.
+    const hosts = new Map(
+      plan.hosts.map((host, i) => {
+        const suffix = i === 0 ? "" : `-${host.name}`;
+        const provider = host.docker === undefined ? undefined : new docker.Provider(`${name}-host-${host.name}`, { host: host.docker }, { parent: this });
+        const options = { parent: this, ...(provider ? { providers: { docker: provider } } : {}) };
+        const images = new LabImages(`${name}-images${suffix}`, plan.images, repoRoot, options);
+        const network = new LabNetwork(`${name}-net${suffix}`, plan.network, options);
+        return [host.name, { provider, images, network }] as const;
+      }),
+    );
+    const onHost = (host: string) => {
+      const { provider, images, network } = hosts.get(host)!;
+      return { parent: this, dependsOn: [network, images], ...(provider ? { providers: { docker: provider } } : {}) };
+    };
     const volumeLabels = new Map(plan.volumes.map((volume) => [volume.name, volume.labels] as const));
     for (const node of plan.nodes) {
-      this.nodes[node.node] = new BitcoinNode(`${name}-${node.node}`, node, volumeLabels.get(node.volume.name) ?? {}, {
-        parent: this,
-        dependsOn: [network, images],
-      });
+      this.nodes[node.node] = new BitcoinNode(`${name}-${node.node}`, node, volumeLabels.get(node.volume.name) ?? {}, onHost(node.host));
     }
     for (const edge of plan.edges) {
       const from = this.nodes[edge.from]!;
@@ -34,13 +45,15 @@ export class Lab extends pulumi.ComponentResource {
       const resource = new command.local.Command(`${name}-${step.name}`, { create: step.create }, { parent: this, dependsOn: previous });
       previous = [resource];
     }
+    // The services run on the stack's first host.
+    const servicesHost = onHost(plan.hosts[0]!.name);
     for (const service of plan.services) {
       new LabService(`${name}-${service.service}`, service, volumeLabels.get(service.volume?.name ?? "") ?? {}, secrets, repoRoot, {
-        parent: this,
-        dependsOn: [network, images, ...Object.values(this.nodes).map((node) => node.container)],
+        ...servicesHost,
+        dependsOn: [...servicesHost.dependsOn, ...Object.values(this.nodes).map((node) => node.container)],
       });
     }
-    this.registerOutputs({ network: network.network.name });
+    this.registerOutputs({});
   }
 }
 

@@ -13,8 +13,10 @@ export interface NodeOutput {
   rpc: string;
   /** P2P address inside the lab network. */
   p2p: string;
-  /** P2P on the Docker host, when the node accepts peers from the public network. */
+  /** P2P on the Docker host, when the node accepts peers from the public network or other hosts. */
   p2pPublished: string | null;
+  /** The stack host the node runs on. */
+  host: string;
 }
 
 export interface LabOutputs {
@@ -45,6 +47,7 @@ export function labOutputs(plan: LabPlan): LabOutputs {
       rpc: node.rpcHostAddress,
       p2p: node.p2pAddress,
       p2pPublished: node.p2pHostAddress ?? null,
+      host: node.host,
     })),
     edges: plan.edges.map((edge) => ({ from: edge.from, to: edge.to, target: edge.target })),
   };

@@ -4,6 +4,7 @@ import { TopologyError } from "../topology/errors.js";
 import type { LabNode, Topology } from "../topology/model.js";
 import type { OptionValue } from "../topology/schema.js";
 import { CHAIN_PARAMS, ZMQ_PORTS } from "./chains.js";
+import { LOCAL_HOST, dockerCli, placeNodes, type HostSpec } from "./hosts.js";
 import { SERVICE_IMAGES, servicesPlan } from "./monitoring.js";
 import {
   FIRST_NODE_OFFSET,
@@ -40,7 +41,7 @@ function optionText(value: string | number | boolean): string {
 }
 
 /** The node's bitcoind options: lab defaults first, then the topology's, with no single-value option twice. */
-function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings): string[] {
+function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings, otherHosts: HostSpec[]): string[] {
   const options = new Map<string, string[]>();
   const set = (key: string, ...values: (string | number)[]) => options.set(key, values.map(String));
   const regtest = topology.chain === "regtest";
@@ -52,7 +53,8 @@ function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings
   set("rpcauth", settings.rpcAuth);
   set("rpcbind", "0.0.0.0");
   set("rpcallowip", settings.subnet);
-  set("whitelist", `${whitelistFlags}@${settings.subnet}`);
+  // Peers on other hosts arrive from those hosts' addresses: lab peers too.
+  set("whitelist", ...[settings.subnet, ...otherHosts.map((h) => h.address)].map((source) => `${whitelistFlags}@${source}`));
   set("listenonion", 0);
   set("printtoconsole", 1);
   set("zmqpubhashblock", `tcp://0.0.0.0:${ZMQ_PORTS.hashblock}`);
@@ -89,13 +91,16 @@ function listens(node: LabNode): boolean {
   return listen === undefined || !["0", "false"].includes(String(listen).toLowerCase());
 }
 
-function nodePlan(node: LabNode, index: number, topology: Topology, settings: StackSettings, network: string): NodePlan {
+function nodePlan(node: LabNode, index: number, topology: Topology, settings: StackSettings, network: string, host: HostSpec, hosts: HostSpec[]): NodePlan {
   const chain = CHAIN_PARAMS[topology.chain];
   const ip = addressAt(settings.subnet, FIRST_NODE_OFFSET + index);
   const rpcHostPort = settings.portBase + index;
   const p2pHostPort = settings.portBase + P2P_PORT_OFFSET + index;
-  // Only nodes on the public network that accept peers are reachable from outside; regtest stays in the lab.
-  const publishP2p = chain.public && listens(node);
+  const multiHost = hosts.length > 1;
+  // Nodes on the public network that accept peers are reachable from outside; in a lab over several hosts every
+  // node is reachable on its host's address, for edges from other hosts. A one-host regtest lab stays inside.
+  const publishP2p = (chain.public && listens(node)) || multiHost;
+  const p2pBind = chain.public ? "0.0.0.0" : host.address;
   const container = `${settings.stack}-${node.name}`;
   return {
     node: node.name,
@@ -105,14 +110,14 @@ function nodePlan(node: LabNode, index: number, topology: Topology, settings: St
     implementation: node.implementation,
     version: node.version,
     role: node.role,
-    command: bitcoindArgs(node, topology, settings),
+    command: bitcoindArgs(node, topology, settings, multiHost ? hosts.filter((h) => h.name !== host.name) : []),
     env: [`NETLAB_STACK=${settings.stack}`, `NETLAB_NODE=${node.name}`],
     labels: labelsFor(settings, node),
     network,
     ip,
     ports: [
       { internal: chain.rpcPort, external: rpcHostPort, ip: "127.0.0.1", protocol: "tcp" },
-      ...(publishP2p ? [{ internal: chain.p2pPort, external: p2pHostPort, ip: "0.0.0.0", protocol: "tcp" as const }] : []),
+      ...(publishP2p ? [{ internal: chain.p2pPort, external: p2pHostPort, ip: p2pBind, protocol: "tcp" as const }] : []),
     ],
     volume: { name: `${container}-data`, containerPath: DATA_DIR },
     healthcheck: {
@@ -131,18 +136,23 @@ function nodePlan(node: LabNode, index: number, topology: Topology, settings: St
     memoryMb: node.memoryMb,
     p2pAddress: `${ip}:${chain.p2pPort}`,
     rpcHostAddress: `127.0.0.1:${rpcHostPort}`,
-    p2pHostAddress: publishP2p ? `0.0.0.0:${p2pHostPort}` : undefined,
+    p2pHostAddress: publishP2p ? `${p2pBind}:${p2pHostPort}` : undefined,
+    host: host.name,
+    docker: dockerCli(host),
   };
 }
 
-function edgePlan(from: NodePlan, to: NodePlan): EdgePlan {
+function edgePlan(from: NodePlan, to: NodePlan, hosts: Map<string, HostSpec>): EdgePlan {
+  // Across hosts the dialler reaches the target through the target host's address and published port.
+  const published = to.ports.find((port) => port.ip !== "127.0.0.1")?.external;
+  const target = from.host === to.host ? to.p2pAddress : `${hosts.get(to.host)!.address}:${published}`;
   return {
     name: `${from.node}-to-${to.node}`,
     from: from.node,
     to: to.node,
-    target: to.p2pAddress,
-    create: `docker exec ${from.container} netlab-edge add ${to.p2pAddress}`,
-    delete: `docker exec ${from.container} netlab-edge remove ${to.p2pAddress}`,
+    target,
+    create: `${from.docker} exec ${from.container} netlab-edge add ${target}`,
+    delete: `${from.docker} exec ${from.container} netlab-edge remove ${target}`,
   };
 }
 
@@ -157,11 +167,11 @@ function bootstrapPlan(topology: Topology, nodes: NodePlan[]): BootstrapStep[] {
     .map((node) => ({
       name: `${node.node}-wallet`,
       node: node.node,
-      create: `docker exec ${node.container} netlab-bootstrap wallet ${node.role}`,
+      create: `${node.docker} exec ${node.container} netlab-bootstrap wallet ${node.role}`,
     }));
   const miner = nodes.find((node) => node.role === "miner");
   if (miner !== undefined)
-    steps.push({ name: "mature-chain", node: miner.node, create: `docker exec ${miner.container} netlab-bootstrap mature ${MATURE_HEIGHT}` });
+    steps.push({ name: "mature-chain", node: miner.node, create: `${miner.docker} exec ${miner.container} netlab-bootstrap mature ${MATURE_HEIGHT}` });
   return steps;
 }
 
@@ -175,7 +185,11 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
 
   const stackLabels = { "netlab.stack": settings.stack };
   const networkName = `${settings.stack}-net`;
-  const nodes = topology.nodes.map((node, index) => nodePlan(node, index, topology, settings, networkName));
+  const stackHosts = settings.hosts ?? [LOCAL_HOST];
+  const placement = placeNodes(topology, stackHosts);
+  // Hosts in the stack's order: the first runs the services; only hosts with nodes (or the services) take part.
+  const hosts = stackHosts.filter((host, i) => i === 0 || placement.includes(host));
+  const nodes = topology.nodes.map((node, index) => nodePlan(node, index, topology, settings, networkName, placement[index]!, hosts));
   const byName = new Map(nodes.map((node) => [node.node, node] as const));
 
   const images = new Map<string, ImagePlan>();
@@ -191,7 +205,8 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
       });
   }
 
-  const edges = topology.edges.map((edge) => edgePlan(byName.get(edge.from)!, byName.get(edge.to)!));
+  const hostByName = new Map(hosts.map((host) => [host.name, host] as const));
+  const edges = topology.edges.map((edge) => edgePlan(byName.get(edge.from)!, byName.get(edge.to)!, hostByName));
   const rpcUser = settings.rpcAuth.split(":")[0]!;
   const services = servicesPlan({ chain: topology.chain, rpcUser }, settings, networkName);
   const serviceImages = SERVICE_IMAGES.filter((image) => services.some((s) => s.image === image.name));
@@ -201,6 +216,7 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
     topology: topology.name,
     chain: topology.chain,
     rpcUser,
+    hosts: hosts.map((host) => ({ name: host.name, docker: host.docker, address: host.address })),
     // Services first, so that a node with a new image or volume is appended, not inserted.
     images: [...serviceImages, ...images.values()],
     network: {

@@ -1,5 +1,6 @@
 // Per-stack settings: each stack gets its own subnet and host-port range so several run side by side.
 import ipaddr from "ipaddr.js";
+import { checkHosts, type HostSpec } from "./hosts.js";
 
 export interface StackSettings {
   /** Stack name; prefixes every container, network and volume. */
@@ -19,6 +20,8 @@ export interface StackSettings {
   monitoring?: boolean;
   /** Seconds between the exporter's polls; default 10. */
   metricsInterval?: number;
+  /** Docker hosts the lab spreads over; default the local engine only. */
+  hosts?: HostSpec[];
 }
 
 /** Where the default stacks live; other stack names must set subnet and portBase in their config. */
@@ -56,6 +59,7 @@ export function checkStackSettings(settings: StackSettings): void {
     problems.push(`portBase ${settings.portBase} must be a whole number from 1024 to ${65536 - PORT_RANGE}`);
   if (settings.metricsInterval !== undefined && !(Number.isInteger(settings.metricsInterval) && settings.metricsInterval >= 1 && settings.metricsInterval <= 3600))
     problems.push(`metricsInterval ${settings.metricsInterval} must be a whole number of seconds from 1 to 3600`);
+  if (settings.hosts !== undefined) problems.push(...checkHosts(settings.hosts));
   if (!/^[^:\s]+:[0-9a-f]+\$[0-9a-f]{64}$/.test(settings.rpcAuth)) problems.push("rpcAuth must be an rpcauth line: <user>:<salt>$<hmac>");
   if (problems.length > 0) throw new StackSettingsError(`stack "${settings.stack}": ${problems.join("; ")}`);
 }
@@ -71,6 +75,7 @@ export function stackSettings(stack: string, overrides: Partial<StackSettings> &
   if (overrides.imageOverrides !== undefined) settings.imageOverrides = overrides.imageOverrides;
   if (overrides.monitoring !== undefined) settings.monitoring = overrides.monitoring;
   if (overrides.metricsInterval !== undefined) settings.metricsInterval = overrides.metricsInterval;
+  if (overrides.hosts !== undefined) settings.hosts = overrides.hosts;
   checkStackSettings(settings);
   return settings;
 }

@@ -74,8 +74,12 @@ export interface NodePlan {
   p2pAddress: string;
   /** RPC on the Docker host: 127.0.0.1:<port>. */
   rpcHostAddress: string;
-  /** Host-side P2P address, for public chains that accept inbound peers. */
+  /** P2P as published on its host (public chains that accept peers; every node of a lab over several hosts). */
   p2pHostAddress: string | undefined;
+  /** Name of the stack host the node runs on. */
+  host: string;
+  /** The docker CLI aimed at that host, as the plan's commands use it ("docker" for the local engine). */
+  docker: string;
 }
 
 export interface EdgePlan {
@@ -139,6 +143,8 @@ export interface LabPlan {
   topology: string;
   chain: Chain;
   rpcUser: string;
+  /** Docker hosts of the lab, in the stack's order; the first runs the services. */
+  hosts: { name: string; docker: string | undefined; address: string }[];
   images: ImagePlan[];
   network: NetworkPlan;
   volumes: VolumePlan[];

@@ -1,6 +1,6 @@
 // The resolved topology: defaults applied, generator expanded. What the planner reads.
 import { GENERATOR_DEFAULTS, generateGraph } from "./generate.js";
-import type { BitcoindOptions, Chain, EdgeSpec, Implementation, Role, TopologyFile } from "./schema.js";
+import type { BitcoindOptions, Chain, EdgeSpec, Implementation, Placement, Role, TopologyFile } from "./schema.js";
 
 /** Versions used when a topology names none. Knots: the version Debian sid ships, which these machines build. */
 export const DEFAULT_VERSIONS: Record<Implementation, string> = { knots: "29.4", core: "29.1" };
@@ -13,8 +13,10 @@ export interface LabNode {
   version: string;
   role: Role;
   options: BitcoindOptions;
-  /** Name of the stack host the node runs on; undefined means the stack's default host. */
+  /** Name of the stack host the node must run on; undefined lets placement choose. */
   host: string | undefined;
+  /** Labels a host must carry to run the node. */
+  hostLabels: Record<string, string>;
   cpus: number | undefined;
   memoryMb: number | undefined;
 }
@@ -26,6 +28,7 @@ export interface Topology {
   source: string;
   nodes: LabNode[];
   edges: EdgeSpec[];
+  placement: Placement;
 }
 
 function memoryMb(text: string | undefined): number | undefined {
@@ -54,6 +57,7 @@ export function resolveTopology(file: TopologyFile, source: string, fallbackName
       role: spec?.role ?? generatedRole ?? defaults.role ?? DEFAULT_ROLE,
       options: { ...(defaults.options ?? {}), ...(spec?.options ?? {}) },
       host: spec?.host ?? defaults.host,
+      hostLabels: { ...(defaults.hostLabels ?? {}), ...(spec?.hostLabels ?? {}) },
       cpus: resources.cpus,
       memoryMb: memoryMb(resources.memory),
     };
@@ -64,6 +68,7 @@ export function resolveTopology(file: TopologyFile, source: string, fallbackName
     source,
     nodes,
     edges: [...generated.edges, ...(file.edges ?? [])],
+    placement: file.placement ?? "spread",
   };
 }
 

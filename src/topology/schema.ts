@@ -73,14 +73,19 @@ const nodeFields = {
   role: oneOf(ROLES, "role"),
   options: bitcoindOptions,
   host: z.string({ error: "must be the name of a host from the stack's hosts" }).min(1),
+  /** Place the node only on stack hosts carrying all these labels. */
+  hostLabels: z.record(z.string(), z.string(), { error: "must be a map of host label names to values" }),
   resources,
 };
+
+export const PLACEMENTS = ["spread", "binpack"] as const;
+export type Placement = (typeof PLACEMENTS)[number];
 
 export const defaultsSchema = z.object(nodeFields).partial().strict();
 
 export const nodeSchema = z
   .object({ name: nodeName, ...nodeFields })
-  .partial({ implementation: true, version: true, role: true, options: true, host: true, resources: true })
+  .partial({ implementation: true, version: true, role: true, options: true, host: true, hostLabels: true, resources: true })
   .strict();
 
 export const edgeSchema = z.object({ from: nodeName, to: nodeName }).strict();
@@ -114,6 +119,8 @@ export const topologySchema = z
     nodes: z.array(nodeSchema).optional(),
     edges: z.array(edgeSchema).optional(),
     generator: generatorSchema.optional(),
+    /** How nodes without a named host are spread over the stack's hosts (as Swarm names the strategies). */
+    placement: oneOf(PLACEMENTS, "placement").optional(),
   })
   .strict();
 

@@ -154,3 +154,52 @@ describe("monitoring services in the plan", () => {
     expect(on.services.flatMap((s) => s.ports).every((p) => p.ip === "127.0.0.1")).toBe(true);
   });
 });
+
+describe("labs over several Docker hosts", () => {
+  const hosts = [
+    { name: "h1", address: "192.168.50.11" },
+    { name: "h2", docker: "ssh://lab@192.168.50.12", address: "192.168.50.12", labels: { zone: "b" } },
+    { name: "h3", docker: "tcp://192.168.50.13:2376", address: "192.168.50.13", labels: { zone: "c" }, maxNodes: 2 },
+  ];
+  const onHosts = (text: string, extra: Partial<Parameters<typeof stackSettings>[1]> = {}) =>
+    buildPlan(parseTopology(text, "hosts.yaml"), stackSettings("lab3", { rpcAuth: settings().rpcAuth, subnet: "10.88.0.0/24", portBase: 31000, hosts, ...extra }));
+
+  it("spreads nodes over the hosts in declaration order, honouring names, labels and room", () => {
+    const plan = onHosts("chain: regtest\ngenerator: { model: ring, size: 7 }\nnodes:\n  - { name: n7, host: h1 }\n  - { name: pinned, hostLabels: { zone: b } }\n");
+    expect(plan.nodes.map((n) => `${n.node}@${n.host}`)).toEqual(["n1@h1", "n2@h2", "n3@h3", "n4@h1", "n5@h2", "n6@h3", "n7@h1", "pinned@h2"]);
+    const binpack = onHosts("chain: regtest\nplacement: binpack\ngenerator: { model: line, size: 3 }\nnodes:\n  - { name: n3, hostLabels: { zone: c } }\n");
+    expect(binpack.nodes.map((n) => n.host)).toEqual(["h1", "h1", "h3"]);
+    expect(binpack.hosts.map((h) => h.name)).toEqual(["h1", "h3"]);
+  });
+
+  it("keeps every node where it was when a node is appended", () => {
+    const text = "chain: regtest\nnodes:\n  - { name: a }\n  - { name: b }\n  - { name: c }\n  - { name: d }\n";
+    const before = onHosts(text);
+    const after = onHosts(`${text}  - { name: e }\n`);
+    expect(after.nodes.slice(0, 4)).toEqual(before.nodes);
+  });
+
+  it("dials across hosts through the target host's address and published port, with the docker CLI aimed at the dialling host", () => {
+    const plan = onHosts("chain: regtest\nnodes:\n  - { name: a, host: h1 }\n  - { name: b, host: h2 }\n  - { name: c, host: h2 }\nedges:\n  - { from: b, to: a }\n  - { from: c, to: b }\n");
+    const [ba, cb] = plan.edges;
+    expect(ba).toMatchObject({ target: "192.168.50.11:31500", create: "docker -H ssh://lab@192.168.50.12 exec lab3-b netlab-edge add 192.168.50.11:31500" });
+    expect(cb).toMatchObject({ target: "10.88.0.11:18444", create: "docker -H ssh://lab@192.168.50.12 exec lab3-c netlab-edge add 10.88.0.11:18444" });
+    const a = plan.nodes[0]!;
+    expect(a.ports).toEqual([
+      { internal: 18443, external: 31000, ip: "127.0.0.1", protocol: "tcp" },
+      { internal: 18444, external: 31500, ip: "192.168.50.11", protocol: "tcp" },
+    ]);
+    expect(a.command.filter((arg) => arg.startsWith("-whitelist="))).toEqual(["-whitelist=in,out,noban@10.88.0.0/24", "-whitelist=in,out,noban@192.168.50.12"]);
+    expect(plan.bootstrap).toEqual([]);
+    expect(plan.hosts).toEqual([{ name: "h1", address: "192.168.50.11" }, { name: "h2", docker: "ssh://lab@192.168.50.12", address: "192.168.50.12" }]);
+  });
+
+  it("names the node no host can take, and bad host settings", () => {
+    expect(() => onHosts("chain: regtest\nnodes:\n  - { name: a, host: h9 }\n")).toThrow(/hosts\.yaml: nodes\[0\]\.host: no stack host can take node "a" \(wants host "h9"\); hosts: h1, h2 \(zone=b\), h3 \(zone=c\)/);
+    expect(() => onHosts("chain: regtest\nnodes:\n  - { name: a, hostLabels: { zone: z } }\n")).toThrow(/nodes\[0\]\.host: no stack host can take node "a" \(wants label zone=z\)/);
+    expect(() => onHosts("chain: regtest\nnodes:\n  - { name: a, host: h3 }\n  - { name: b, host: h3 }\n  - { name: c, host: h3 }\n")).toThrow(/nodes\[2\]\.host: no stack host can take node "c"/);
+    expect(() => onHosts("chain: regtest\nnodes:\n  - { name: a }\n", { hosts: [{ name: "H1", address: "x", docker: "http://h" }] })).toThrow(
+      /hosts\[0\]\.name "H1" must be lowercase.*hosts\[0\]\.docker "http:\/\/h" must be a unix:\/\/, ssh:\/\/ or tcp:\/\/ Docker endpoint.*hosts\[0\]\.address "x" must be the IPv4 address/,
+    );
+  });
+});

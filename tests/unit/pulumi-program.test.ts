@@ -20,6 +20,7 @@ interface Registered {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
+  provider: string | undefined;
 }
 
 interface ProgramRun {
@@ -43,7 +44,7 @@ async function runProgram(stack: string, config: Record<string, string>, secretK
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
         return { id: `${args.name}-id`, state: { ...args.inputs } };
       },
       call: (args) => args.inputs,
@@ -285,5 +286,41 @@ describe("stack configuration", () => {
     expect(new Set(ports).size).toBe(ports.length);
     const names = plans.flatMap((p) => [p.network.name, ...p.nodes.map((n) => n.container), ...p.volumes.map((v) => v.name)]);
     expect(new Set(names).size).toBe(names.length);
+  });
+});
+
+describe("a stack over several Docker hosts", () => {
+  it("gives each remote host a provider, its own images and network, and puts each node on its host", async () => {
+    const hosts = [
+      { name: "h1", address: "192.168.50.11" },
+      { name: "h2", docker: "ssh://lab@192.168.50.12", address: "192.168.50.12" },
+      { name: "h3", docker: "tcp://192.168.50.13:2376", address: "192.168.50.13" },
+    ];
+    const run = await runProgram("lab3", {
+      ...baseConfig,
+      "netlab:topology": "topologies/dev.yaml",
+      "netlab:subnet": "10.88.0.0/24",
+      "netlab:portBase": "31000",
+      "netlab:hosts": JSON.stringify(hosts),
+    });
+    const providers = run.resources.filter((r) => r.type === "pulumi:providers:docker");
+    expect(providers.map((p) => [p.name, p.inputs.host])).toEqual([
+      ["lab3-host-h2", "ssh://lab@192.168.50.12"],
+      ["lab3-host-h3", "tcp://192.168.50.13:2376"],
+    ]);
+    const providerOf = (name: string) => run.resources.find((r) => r.name === name)!.provider ?? "";
+    expect(providerOf("lab3-n1-container")).not.toContain("lab3-host-");
+    expect(providerOf("lab3-n2-container")).toContain("lab3-host-h2");
+    expect(providerOf("lab3-n3-container")).toContain("lab3-host-h3");
+    expect(providerOf("lab3-graphite-container")).not.toContain("lab3-host-");
+    const networks = run.resources.filter((r) => r.type === "docker:index/network:Network");
+    expect(networks.map((n) => [n.name, n.inputs.name, n.provider?.includes("lab3-host-") ? n.provider.split("::")[3] : "local"]).sort()).toEqual([
+      ["lab3-net-h2-network", "lab3-net", "lab3-host-h2"],
+      ["lab3-net-h3-network", "lab3-net", "lab3-host-h3"],
+      ["lab3-net-network", "lab3-net", "local"],
+    ]);
+    const edge = run.resources.find((r) => r.name === "lab3-n3-to-n2")!;
+    expect(edge.inputs.create).toBe("docker -H tcp://192.168.50.13:2376 exec lab3-n3 netlab-edge add 192.168.50.12:31501");
+    expect((run.exports.nodes as { name: string; host: string }[]).map((n) => `${n.name}@${n.host}`)).toEqual(["n1@h1", "n2@h2", "n3@h3"]);
   });
 });
