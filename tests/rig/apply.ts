@@ -5,7 +5,7 @@ import type { RpcCredentials } from "../../src/plan/rpcauth.js";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import type { EdgePlan, LabPlan, NodePlan, ServiceName } from "../../src/plan/types.js";
-import { docker, inspectContainer, inspectNetwork, removeContainer, removeNetwork, removeVolume } from "./docker.js";
+import { bitcoinCliOn, docker, inspectContainer, inspectNetwork, removeContainer, removeNetwork, removeVolume } from "./docker.js";
 import { createService, removeService, selectServices, serviceRunning } from "./services.js";
 import { rpcClient } from "./rpc.js";
 import { runShell } from "./shell.js";
@@ -58,9 +58,15 @@ function checkCredentials(plan: LabPlan, credentials: RpcCredentials): void {
   if (plan.rpcUser !== credentials.user) throw new RigApplyError(`plan RPC user "${plan.rpcUser}" is not the credentials' user "${credentials.user}"`);
 }
 
-async function createNode(node: NodePlan): Promise<void> {
-  const container = await docker().createContainer(containerCreateOptions(node));
+async function createNode(node: NodePlan, endpoint: string | undefined): Promise<void> {
+  const container = await docker(endpoint).createContainer(containerCreateOptions(node));
   await container.start();
+}
+
+/** The Docker endpoint of each of the plan's hosts (undefined: the local engine). */
+function endpoints(plan: LabPlan): (host: string | undefined) => string | undefined {
+  const byName = new Map(plan.hosts.map((host) => [host.name, host.docker] as const));
+  return (host) => (host === undefined ? undefined : byName.get(host));
 }
 
 export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
@@ -71,6 +77,7 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
 
   const started = Date.now();
   const services = selectServices(plan.services, options.services ?? []);
+  if (services.length > 0 && plan.hosts[0]?.docker !== undefined) throw new RigApplyError("the rig runs services only on the local engine; this plan's first host is remote");
   const leftOut = plan.services.filter((s) => !services.includes(s)).map((s) => s.service);
   if (leftOut.length > 0) log(`services left out: ${leftOut.join(", ")}`);
   const previous = readState(plan.stack, stateDir);
@@ -84,6 +91,8 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
     services: { created: [], unchanged: [], removed: [] },
     timings: { containers: 0, healthy: 0, edges: 0, bootstrap: 0, connected: 0, services: 0, total: 0 },
   };
+  const endpointOf = endpoints(plan);
+  const hostEndpoints = plan.hosts.map((host) => host.docker);
   const planned = new Map(plan.nodes.map((node) => [node.node, node] as const));
   const plannedEdges = new Map(plan.edges.map((edge) => [edge.name, edge] as const));
 
@@ -91,7 +100,7 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
   const staleEdges = Object.values(state.edges).filter((edge) => !sameSpec(plannedEdges.get(edge.name), edge));
   await mapLimit(staleEdges, limit, async (edge) => {
     const from = state.nodes[edge.from];
-    if (from === undefined || (await inspectContainer(from.container))?.State.Running !== true) {
+    if (from === undefined || (await inspectContainer(from.container, endpointOf(from.host)))?.State.Running !== true) {
       log(`edge ${edge.name}: its node ${edge.from} is not running; nothing to disconnect`);
     } else {
       await runShell(`delete edge ${edge.name}`, edge.delete);
@@ -106,69 +115,68 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
 
   // 2. Nodes that are gone: container and volume. Containers labelled with this stack but unknown to the plan
   //    and the state (left by an earlier, interrupted run) go too, since they hold planned names and addresses.
-  const labelled = await docker().listContainers({ all: true, filters: { label: [`netlab.stack=${plan.stack}`] } });
-  const strays = labelled
-    .map((info) => info.Names[0]?.replace(/^\//, "") ?? "")
-    .filter(
-      (name) =>
-        name !== "" &&
-        !plan.nodes.some((node) => node.container === name) &&
-        !services.some((service) => service.container === name) &&
-        !Object.values(state.nodes).some((node) => node.container === name),
-    );
+  const labelled = (
+    await Promise.all(
+      hostEndpoints.map(async (endpoint) =>
+        (await docker(endpoint).listContainers({ all: true, filters: { label: [`netlab.stack=${plan.stack}`] } })).map((info) => ({ name: info.Names[0]?.replace(/^\//, "") ?? "", endpoint })),
+      ),
+    )
+  ).flat();
+  const strays = labelled.filter(
+    ({ name }) =>
+      name !== "" &&
+      !plan.nodes.some((node) => node.container === name) &&
+      !services.some((service) => service.container === name) &&
+      !Object.values(state.nodes).some((node) => node.container === name),
+  );
   const goneNodes = Object.values(state.nodes).filter((node) => !planned.has(node.node));
-  await mapLimit([...goneNodes.map((node) => node.container), ...strays], limit, removeContainer);
+  await mapLimit([...goneNodes.map((node) => ({ name: node.container, endpoint: endpointOf(node.host) })), ...strays], limit, ({ name, endpoint }) => removeContainer(name, endpoint));
   await mapLimit(goneNodes, limit, async (node) => {
-    await removeVolume(node.volume.name);
+    await removeVolume(node.volume.name, endpointOf(node.host));
     delete state.nodes[node.node];
     report.removed.push(node.node);
   });
   if (goneNodes.length + strays.length > 0) {
     save();
-    log(`removed ${[...report.removed, ...strays].join(", ")}`);
+    log(`removed ${[...report.removed, ...strays.map((stray) => stray.name)].join(", ")}`);
   }
 
-  // 3. Network and volumes.
+  // 3. The network on every host, and the nodes' volumes on their hosts.
   const containersStarted = Date.now();
   let networkReplaced = false;
-  const network = await inspectNetwork(plan.network.name);
-  const networkChanged = network !== undefined && (!networkMatches(network, plan.network) || (state.network !== undefined && !sameSpec(state.network, plan.network)));
-  if (network === undefined || networkChanged) {
+  const stateNetworkChanged = state.network !== undefined && !sameSpec(state.network, plan.network);
+  for (const endpoint of hostEndpoints) {
+    const network = await inspectNetwork(plan.network.name, endpoint);
+    const networkChanged = network !== undefined && (!networkMatches(network, plan.network) || stateNetworkChanged);
+    if (network !== undefined && !networkChanged) continue;
     if (networkChanged) {
       // A changed network takes its containers with it.
-      await mapLimit(Object.keys(network.Containers ?? {}), limit, removeContainer);
-      await removeNetwork(plan.network.name);
+      await mapLimit(Object.keys(network.Containers ?? {}), limit, (id) => removeContainer(id, endpoint));
+      await removeNetwork(plan.network.name, endpoint);
       networkReplaced = true;
     }
-    await docker().createNetwork(networkCreateOptions(plan.network));
-    state.network = plan.network;
-    save();
-    log(`network ${plan.network.name} ${networkReplaced ? "replaced" : "created"} (${plan.network.subnet})`);
-  } else if (state.network === undefined) {
-    state.network = plan.network;
+    await docker(endpoint).createNetwork(networkCreateOptions(plan.network));
+    log(`network ${plan.network.name} ${networkChanged ? "replaced" : "created"} (${plan.network.subnet})${endpoint ? ` on ${endpoint}` : ""}`);
   }
-  // The rig applies nodes, edges and bootstrap; monitoring and viewer services (if planned) are not its job.
-  const nodeVolumes = new Set(plan.nodes.map((node) => node.volume.name));
-  await mapLimit(
-    plan.volumes.filter((volume) => nodeVolumes.has(volume.name)),
-    limit,
-    (volume) => docker().createVolume({ Name: volume.name, Labels: volume.labels }),
-  );
+  state.network = plan.network;
+  save();
+  await mapLimit(plan.nodes, limit, (node) => docker(endpointOf(node.host)).createVolume({ Name: node.volume.name, Labels: plan.volumes.find((v) => v.name === node.volume.name)?.labels ?? {} }));
 
   // 4. Containers: unchanged ones are left alone (started if stopped), changed or missing ones (re)created.
   await mapLimit(plan.nodes, limit, async (node) => {
-    const info = await inspectContainer(node.container);
+    const endpoint = endpointOf(node.host);
+    const info = await inspectContainer(node.container, endpoint);
     const applied = state.nodes[node.node];
     if (info !== undefined && applied !== undefined && sameSpec(applied, node) && !networkReplaced) {
       if (info.State.Running) report.unchanged.push(node.node);
       else {
-        await docker().getContainer(node.container).start();
+        await docker(endpoint).getContainer(node.container).start();
         report.started.push(node.node);
       }
       return;
     }
-    if (info !== undefined) await removeContainer(node.container);
-    await createNode(node);
+    if (info !== undefined) await removeContainer(node.container, endpoint);
+    await createNode(node, endpoint);
     state.nodes[node.node] = node;
     (info !== undefined || applied !== undefined ? report.replaced : report.created).push(node.node);
   });
@@ -183,9 +191,12 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
 
   const healthStarted = Date.now();
   // Ready = answers RPC as the healthcheck asks it (getblockchaininfo), polled every 0.5 s.
+  // On other engines the published 127.0.0.1 port is that host's: ask through docker exec there.
   const rpcOf = new Map(plan.nodes.map((node) => [node.node, rpcClient(node.rpcHostAddress, options.credentials)] as const));
-  await waitHealthy(plan.nodes, options.healthTimeoutMs ?? 180_000, new Set([...report.created, ...report.replaced]), async (node) => {
-    await rpcOf.get(node.node)!.call("getblockchaininfo");
+  const waited = plan.nodes.map((node) => ({ node: node.node, container: node.container, endpoint: endpointOf(node.host) }));
+  await waitHealthy(waited, options.healthTimeoutMs ?? 180_000, new Set([...report.created, ...report.replaced]), async (node) => {
+    if (node.endpoint === undefined) await rpcOf.get(node.node)!.call("getblockchaininfo");
+    else await bitcoinCliOn(node.endpoint, node.container, "getblockchaininfo");
     return true;
   });
   report.timings.healthy = Date.now() - healthStarted;
@@ -218,7 +229,7 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
   // 7. Every declared edge connected.
   const connectStarted = Date.now();
   const containers = new Map(plan.nodes.map((node) => [node.node, node.container] as const));
-  await waitEdgesConnected(plan.edges, containers, options.edgeTimeoutMs ?? 150_000);
+  await waitEdgesConnected(plan.edges, containers, options.edgeTimeoutMs ?? 150_000, new Map(plan.nodes.map((node) => [node.node, endpointOf(node.host)] as const)));
   report.timings.connected = Date.now() - connectStarted;
 
   // 8. Services: unchanged running ones are left alone; others (re)created; ones no longer wanted removed.

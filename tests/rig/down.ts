@@ -2,7 +2,7 @@
 // file. Works from labels alone, so it also cleans up after a run that never wrote its state.
 import { checkStackSettings } from "../../src/plan/stack.js";
 import { docker, removeContainer, removeNetwork, removeVolume } from "./docker.js";
-import { removeState } from "./state.js";
+import { readState, removeState } from "./state.js";
 import { mapLimit, seconds, stderrLogger, type Logger } from "./util.js";
 
 export interface DownReport {
@@ -20,18 +20,30 @@ function checkStackName(stack: string): void {
   checkStackSettings({ stack, subnet: "10.0.0.0/24", portBase: 20000, rpcAuth: `x:00$${"0".repeat(64)}` });
 }
 
-export async function down(stack: string, options: { stateDir?: string; log?: Logger } = {}): Promise<DownReport> {
+/**
+ * `endpoints`: the Docker engines to clean (default: those the stack's state names, else the local engine),
+ * so a lab over several hosts goes everywhere.
+ */
+export async function down(stack: string, options: { stateDir?: string; log?: Logger; endpoints?: (string | undefined)[] } = {}): Promise<DownReport> {
   checkStackName(stack);
   const log = options.log ?? stderrLogger;
   const started = Date.now();
   const filters = stackLabelFilter(stack);
-  const containers = (await docker().listContainers({ all: true, filters })).map((info) => info.Names[0]?.replace(/^\//, "") ?? info.Id);
-  await mapLimit(containers, 8, removeContainer);
-  const networks = (await docker().listNetworks({ filters })).map((info) => info.Name);
-  await mapLimit(networks, 4, removeNetwork);
-  const volumes = ((await docker().listVolumes({ filters })).Volumes ?? []).map((info) => info.Name);
-  await mapLimit(volumes, 8, removeVolume);
+  const endpoints = options.endpoints ?? readState(stack, options.stateDir)?.plan?.hosts.map((host) => host.docker) ?? [undefined];
+  const report: DownReport = { containers: [], networks: [], volumes: [] };
+  for (const endpoint of endpoints) {
+    const engine = docker(endpoint);
+    const containers = (await engine.listContainers({ all: true, filters })).map((info) => info.Names[0]?.replace(/^\//, "") ?? info.Id);
+    await mapLimit(containers, 8, (name) => removeContainer(name, endpoint));
+    const networks = (await engine.listNetworks({ filters })).map((info) => info.Name);
+    await mapLimit(networks, 4, (name) => removeNetwork(name, endpoint));
+    const volumes = ((await engine.listVolumes({ filters })).Volumes ?? []).map((info) => info.Name);
+    await mapLimit(volumes, 8, (name) => removeVolume(name, endpoint));
+    report.containers.push(...containers);
+    report.networks.push(...networks);
+    report.volumes.push(...volumes);
+  }
   removeState(stack, options.stateDir);
-  log(`stack ${stack} down: ${containers.length} containers, ${networks.length} networks, ${volumes.length} volumes removed in ${seconds(Date.now() - started)}`);
-  return { containers, networks, volumes };
+  log(`stack ${stack} down: ${report.containers.length} containers, ${report.networks.length} networks, ${report.volumes.length} volumes removed in ${seconds(Date.now() - started)}`);
+  return report;
 }

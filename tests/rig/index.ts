@@ -4,7 +4,7 @@ export { down, stackLabelFilter, type DownReport } from "./down.js";
 export { status, formatStatus, type NodeStatus } from "./status.js";
 export { planFromFile, credentialsFor, type PlanOptions } from "./plan.js";
 export { readState, statePath, defaultStateDir, type RigState } from "./state.js";
-export { bitcoinCli, docker, execIn, inspectContainer, lastLogLines, removeContainer } from "./docker.js";
+export { bitcoinCli, bitcoinCliOn, docker, execIn, inspectContainer, lastLogLines, removeContainer } from "./docker.js";
 export { manualOutbound, peerInfo, unconnectedEdges, waitEdgesConnected, waitHealthy, type PeerInfo } from "./wait.js";
 export { runShell } from "./shell.js";
 export { poll, sleep, mapLimit, seconds, stderrLogger, silentLogger, type Logger } from "./util.js";
