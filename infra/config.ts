@@ -20,6 +20,14 @@ export interface LabConfig {
   rpcPassword: pulumi.Output<string>;
   /** Secret: Grafana's admin password (only needed when monitoring is on). */
   grafanaPassword: pulumi.Output<string>;
+  /** Secret: TLS material for tcp:// hosts, by host name (netlab:hostTls). */
+  hostTls: pulumi.Output<Record<string, HostTls>> | undefined;
+}
+
+export interface HostTls {
+  ca: string;
+  cert: string;
+  key: string;
 }
 
 export function readConfig(): LabConfig {
@@ -46,5 +54,6 @@ export function readConfig(): LabConfig {
   const rpcUser = rpcAuth.split(":")[0]!;
   const rpcPassword = config.requireSecret("rpcPassword");
   const grafanaPassword = settings.monitoring === false ? pulumi.secret("") : config.requireSecret("grafanaPassword");
-  return { stack, topologyFile, settings, rpcUser, rpcPassword, grafanaPassword };
+  const hostTls = config.getSecretObject<Record<string, HostTls>>("hostTls");
+  return { stack, topologyFile, settings, rpcUser, rpcPassword, grafanaPassword, hostTls };
 }

@@ -11,7 +11,7 @@ import { Lab } from "./lab.js";
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const config = readConfig();
 const plan = buildPlan(loadTopology(resolve(repoRoot, config.topologyFile)), config.settings);
-new Lab(config.stack, plan, { rpcPassword: config.rpcPassword, grafanaPassword: config.grafanaPassword }, repoRoot);
+new Lab(config.stack, plan, { rpcPassword: config.rpcPassword, grafanaPassword: config.grafanaPassword }, repoRoot, config.hostTls);
 
 const outputs = labOutputs(plan);
 export const stack = outputs.stack;

@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { LabPlan } from "../src/plan/types.js";
+import type { HostTls } from "./config.js";
 import { LabEdge } from "./edge.js";
 import { LabImages } from "./images.js";
 import { LabNetwork } from "./network.js";
@@ -13,13 +14,24 @@ export class Lab extends pulumi.ComponentResource {
   readonly nodes: Record<string, BitcoinNode> = {};
   readonly edges: LabEdge[] = [];
 
-  constructor(name: string, plan: LabPlan, secrets: StackSecrets, repoRoot: string, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    name: string,
+    plan: LabPlan,
+    secrets: StackSecrets,
+    repoRoot: string,
+    hostTls?: pulumi.Output<Record<string, HostTls>>,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     super("netlab:index:Lab", name, {}, opts);
     // Per Docker host: its provider (none for the local engine), the images and the lab network.
     const hosts = new Map(
       plan.hosts.map((host, i) => {
         const suffix = i === 0 ? "" : `-${host.name}`;
-        const provider = host.docker === undefined ? undefined : new docker.Provider(`${name}-host-${host.name}`, { host: host.docker }, { parent: this });
+        // tcp:// hosts authenticate with TLS material kept as stack secrets (netlab:hostTls.<host>.ca/cert/key).
+        const tls = host.docker?.startsWith("tcp://") && hostTls
+          ? { caMaterial: hostTls.apply((all) => all[host.name]?.ca ?? ""), certMaterial: hostTls.apply((all) => all[host.name]?.cert ?? ""), keyMaterial: hostTls.apply((all) => all[host.name]?.key ?? "") }
+          : {};
+        const provider = host.docker === undefined ? undefined : new docker.Provider(`${name}-host-${host.name}`, { host: host.docker, ...tls }, { parent: this });
         const options = { parent: this, ...(provider ? { providers: { docker: provider } } : {}) };
         const images = new LabImages(`${name}-images${suffix}`, plan.images, repoRoot, options);
         const network = new LabNetwork(`${name}-net${suffix}`, plan.network, options);

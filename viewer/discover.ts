@@ -65,6 +65,7 @@ export function dockerSource(stack: string, options: DockerSourceOptions = {}): 
           implementation: labels["netlab.implementation"] ?? "unknown",
           version: labels["netlab.version"] ?? "unknown",
           // A stopped container has neither binding nor address: the node then shows as down.
+          host: "local",
           rpcUrl: options.rpcVia !== "lab-network" && binding ? `http://127.0.0.1:${binding.HostPort}` : `http://${ip || "0.0.0.0"}:${params.rpcPort}`,
         };
       });
@@ -102,6 +103,7 @@ export function describeOutputs(outputs: StackOutputs): LabDescription {
       implementation: node.implementation,
       version: node.version,
       rpcUrl: `http://${node.rpc}`,
+      host: node.host,
     })),
     declaredEdges: outputs.edges.map(({ from, to }) => ({ from, to })),
     ...(outputs.grafanaUrl === undefined ? {} : { grafanaUrl: outputs.grafanaUrl }),

@@ -42,6 +42,7 @@ export function buildGraph(lab: LabDescription, snapshots: NodeSnapshot[], decla
       role: node.role,
       implementation: node.implementation,
       version: node.version,
+      host: node.host,
       blocks: s?.blocks,
       headers: s?.headers,
       bestBlockHash: s?.bestBlockHash,

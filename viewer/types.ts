@@ -11,6 +11,8 @@ export interface ManagedNode {
   version: string;
   /** Where the viewer reaches RPC, e.g. http://127.0.0.1:21000. */
   rpcUrl: string;
+  /** The stack host the node runs on. */
+  host: string;
 }
 
 export interface LabDescription {
@@ -70,6 +72,7 @@ export interface GraphNode {
   role?: string;
   implementation?: string;
   version?: string;
+  host?: string;
   blocks?: number;
   headers?: number;
   bestBlockHash?: string;

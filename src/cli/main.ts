@@ -9,6 +9,7 @@ import { TopologyError } from "../topology/errors.js";
 import { FORMATS, loadTopology, parseTopology, type TopologyFormat } from "../topology/load.js";
 import { CHAINS, GENERATOR_MODELS, IMPLEMENTATIONS, type GeneratorSpec, type TopologyFile } from "../topology/schema.js";
 import { LabCommandError } from "../lab/docker.js";
+import { addExperimentCommands } from "./experiment-commands.js";
 import { addLabCommands } from "./lab-commands.js";
 import { formatTable } from "./table.js";
 
@@ -133,6 +134,7 @@ export function buildCli(): Command {
     });
 
   addLabCommands(program);
+  addExperimentCommands(program);
   return program;
 }
 

@@ -108,7 +108,7 @@ export async function tips(lab: Lab, nodes = lab.nodes): Promise<Record<string, 
   return Object.fromEntries(await Promise.all(nodes.map(async (node) => [node.name, await node.rpc.call<string>("getbestblockhash")] as const)));
 }
 
-/** Every node's miners' wallet must be loaded to mine to it; returns a fresh address of the node's wallet. */
+/** A fresh address of the node's wallet. */
 export async function newAddress(node: LabNode): Promise<string> {
   if (node.wallet === undefined) throw new LabCommandError(`node ${node.name} has no wallet loaded (miners and wallet nodes get one at bootstrap)`);
   return node.rpc.call<string>("getnewaddress", [], { wallet: node.wallet });

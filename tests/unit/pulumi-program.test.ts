@@ -302,12 +302,19 @@ describe("a stack over several Docker hosts", () => {
       "netlab:subnet": "10.88.0.0/24",
       "netlab:portBase": "31000",
       "netlab:hosts": JSON.stringify(hosts),
-    });
+      "netlab:hostTls": JSON.stringify({ h3: { ca: "CA-PEM", cert: "CERT-PEM", key: "KEY-PEM-SECRET" } }),
+    }, ["netlab:rpcPassword", "netlab:grafanaPassword", "netlab:hostTls"]);
     const providers = run.resources.filter((r) => r.type === "pulumi:providers:docker");
     expect(providers.map((p) => [p.name, p.inputs.host])).toEqual([
       ["lab3-host-h2", "ssh://lab@192.168.50.12"],
       ["lab3-host-h3", "tcp://192.168.50.13:2376"],
     ]);
+    // TLS material for the tcp:// host reaches its provider only as a secret.
+    const tls = providers[1]!.inputs as Record<string, { value?: string; [sig: string]: unknown }>;
+    expect(Object.keys(tls).sort()).toEqual(["caMaterial", "certMaterial", "host", "keyMaterial"]);
+    expect(tls.keyMaterial!.value).toBe("KEY-PEM-SECRET");
+    expect(tls.keyMaterial!["4dabf18193072939515e22adb298388d"]).toBeDefined();
+    expect(providers[0]!.inputs).toEqual({ host: "ssh://lab@192.168.50.12" });
     const providerOf = (name: string) => run.resources.find((r) => r.name === name)!.provider ?? "";
     expect(providerOf("lab3-n1-container")).not.toContain("lab3-host-");
     expect(providerOf("lab3-n2-container")).toContain("lab3-host-h2");

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { buildGraph, edgesFromAddedNodes, hostOf } from "../../viewer/graph.js";
 import type { LabDescription, NodeSnapshot, PeerInfo } from "../../viewer/types.js";
 
-const node = (name: string, ip: string) => ({ name, container: `s-${name}`, ip, p2p: `${ip}:18444`, role: "relay", implementation: "knots", version: "29.4", rpcUrl: "http://127.0.0.1:1" });
+const node = (name: string, ip: string) => ({ name, container: `s-${name}`, ip, p2p: `${ip}:18444`, role: "relay", implementation: "knots", version: "29.4", rpcUrl: "http://127.0.0.1:1", host: "local" });
 const lab: LabDescription = {
   stack: "s",
   chain: "regtest",
@@ -41,7 +41,7 @@ describe("the viewer's graph", () => {
     expect(graph.missing).toEqual([{ from: "c", to: "b" }]);
     expect(graph.undeclared).toEqual([{ from: "b", to: "c", connectionType: "outbound-full-relay" }]);
     expect(graph.nodes.find((n) => n.id === "c")).toMatchObject({ up: false, error: "connect ECONNREFUSED" });
-    expect(graph.nodes.find((n) => n.id === "a")).toMatchObject({ degree: 3, bytesSent: 300, bytesRecv: 150 });
+    expect(graph.nodes.find((n) => n.id === "a")).toMatchObject({ degree: 3, bytesSent: 300, bytesRecv: 150, host: "local" });
     expect(graph.tips).toEqual({ agree: true, byHash: [{ hash: "h1", height: 5, nodes: ["a", "b"] }] });
   });
 

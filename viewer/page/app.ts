@@ -55,6 +55,7 @@ function showPanel(id: string | undefined): void {
           ["version", String(node.protocolVersion ?? "–")],
           ["subversion", node.subversion ?? "–"],
           ["role", node.role ?? "–"],
+          ["host", node.host ?? "–"],
           ["mempool", node.mempoolSize === undefined ? "–" : `${node.mempoolSize} tx`],
           ["bytes sent", bytes(node.bytesSent)],
           ["bytes received", bytes(node.bytesRecv)],
