@@ -2,6 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { resolve } from "node:path";
 import { METHODS, type MethodName } from "../experiments/first-seen.js";
+import { LabCommandError } from "../lab/docker.js";
 import { parseGroup } from "../experiments/partition-analysis.js";
 import { partitionSummary } from "../experiments/partition-report.js";
 import { propagationSummary } from "../experiments/propagation-report.js";
@@ -45,7 +46,7 @@ export function addExperimentCommands(program: Command): void {
     .addOption(methodOption())
     .addOption(timeoutOption())
     .action(async (options: { stack: string; blocks: number; txs: number; miner: string; seed: number; out?: string; method: MethodName; timeout: number }) => {
-      if (options.blocks + options.txs === 0) throw new InvalidArgumentError("--blocks and --txs are both 0: nothing to measure");
+      if (options.blocks + options.txs === 0) throw new LabCommandError("--blocks and --txs are both 0: nothing to measure");
       const { runPropagation } = await import("../experiments/propagation.js");
       const { result, files } = await runPropagation({
         stack: options.stack,
@@ -69,12 +70,13 @@ export function addExperimentCommands(program: Command): void {
     .option("--blocks-each <n>", "blocks each side mines during the partition", wholeNumber(1, 500), 2)
     .option("--lead <n>", "extra blocks the winning side mines, so the heavier chain decides (equal work keeps both tips)", wholeNumber(1, 500), 1)
     .addOption(new Option("--winner <side>", "the side whose chain wins").choices(["group", "rest"]).default("rest"))
+    .option("--hold <seconds>", "keep the sides apart this long after both agreed on their tips, before healing", wholeNumber(0, 86_400), 0)
     .option("--ban-seconds <n>", "how long the cut's bans last if the command is killed before it heals", wholeNumber(60, 86_400), 3600)
     .option("--out <dir>", "directory for partition.json and partition.html (default: experiment-results/<stack>/partition-<time>)")
     .addOption(methodOption())
     .addOption(timeoutOption())
     .action(
-      async (options: { stack: string; group: string[]; blocksEach: number; lead: number; winner: "group" | "rest"; banSeconds: number; out?: string; method: MethodName; timeout: number }) => {
+      async (options: { stack: string; group: string[]; blocksEach: number; lead: number; winner: "group" | "rest"; hold: number; banSeconds: number; out?: string; method: MethodName; timeout: number }) => {
         const { runPartition } = await import("../experiments/partition.js");
         const { result, files } = await runPartition({
           stack: options.stack,
@@ -83,6 +85,7 @@ export function addExperimentCommands(program: Command): void {
           lead: options.lead,
           winner: options.winner,
           banSeconds: options.banSeconds,
+          holdSeconds: options.hold,
           outDir: options.out === undefined ? defaultOutDir(options.stack, "partition") : resolve(options.out),
           method: options.method,
           timeoutMs: options.timeout * 1000,

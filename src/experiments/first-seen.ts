@@ -5,7 +5,6 @@ import { performance } from "node:perf_hooks";
 import { LabCommandError } from "../lab/docker.js";
 import type { LabNode } from "./lab.js";
 import type { MethodInfo } from "./propagation-analysis.js";
-import { RpcError } from "./rpc.js";
 
 export interface FirstSeen {
   readonly method: MethodInfo;
@@ -131,10 +130,7 @@ async function rpcWatcher(nodes: readonly LabNode[], mempoolIntervalMs: number):
         for (const txid of txids) sightings.record(txid, node.name, at);
         await new Promise((resolve) => setTimeout(resolve, mempoolIntervalMs));
       }
-    })().catch((error: unknown) => {
-      if (!(error instanceof RpcError)) throw error;
-      complain(node, "mempool polling")(error);
-    });
+    })().catch(complain(node, "mempool polling"));
     return [blocks, mempool];
   });
   return {

@@ -91,6 +91,11 @@ export interface HeatmapSpec {
   unit: string;
 }
 
+/** Position 0..1 of a delay on the heat map's logarithmic scale (log(1 + v)), so 1 ms, 10 ms and 100 ms all read. */
+export function logScale(value: number, max: number): number {
+  return Math.log1p(Math.max(0, value)) / Math.log1p(Math.max(1, max));
+}
+
 export function heatmapSvg(spec: HeatmapSpec): string {
   const values = spec.cells.flat().flatMap((cell) => (cell.value === null ? [] : [cell.value]));
   const max = niceCeil(Math.max(1, ...values));
@@ -101,15 +106,15 @@ export function heatmapSvg(spec: HeatmapSpec): string {
   const gridWidth = cellWidth * spec.columnLabels.length;
   const gridHeight = cellHeight * spec.rowLabels.length;
   const legendTop = top + gridHeight + 18;
-  const width = labelWidth + Math.max(gridWidth, 320) + 10;
+  const legendWidth = 240;
+  const width = labelWidth + Math.max(gridWidth, legendWidth + 200) + 10;
   const height = legendTop + 44;
+  const id = escapeHtml(spec.id);
   const parts: string[] = [];
-  parts.push(
-    `<svg id="${escapeHtml(spec.id)}" class="heatmap" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">`,
-  );
-  parts.push(
-    `<defs><linearGradient id="${escapeHtml(spec.id)}-scale" x1="0" x2="1" y1="0" y2="0">${PALETTE.map((_, i) => `<stop offset="${i / (PALETTE.length - 1)}" stop-color="${colour(i / (PALETTE.length - 1))}"/>`).join("")}</linearGradient></defs>`,
-  );
+  parts.push(`<svg id="${id}" class="heatmap" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">`);
+  // The gradient is sampled along the log scale, so the legend's ticks sit where their colours are.
+  const stops = Array.from({ length: 11 }, (_, i) => i / 10);
+  parts.push(`<defs><linearGradient id="${id}-scale" x1="0" x2="1" y1="0" y2="0">${stops.map((t) => `<stop offset="${t}" stop-color="${colour(t)}"/>`).join("")}</linearGradient></defs>`);
   spec.columnLabels.forEach((label, c) => {
     parts.push(`<text x="${labelWidth + c * cellWidth + cellWidth / 2}" y="${top - 8}" text-anchor="middle">${escapeHtml(label)}</text>`);
   });
@@ -119,7 +124,7 @@ export function heatmapSvg(spec: HeatmapSpec): string {
     spec.columnLabels.forEach((_, c) => {
       const cell = spec.cells[r]?.[c] ?? { value: null, title: "" };
       const x = labelWidth + c * cellWidth;
-      const t = cell.value === null ? 0 : cell.value / max;
+      const t = cell.value === null ? 0 : logScale(cell.value, max);
       const fill = cell.value === null ? "#ddd" : colour(t);
       const stroke = cell.marked ? ' stroke="#e4002b" stroke-width="2"' : ' stroke="#fff" stroke-width="1"';
       parts.push(`<g><title>${escapeHtml(cell.title)}</title><rect x="${x}" y="${y}" width="${cellWidth}" height="${cellHeight}" fill="${fill}"${stroke}/>`);
@@ -128,11 +133,16 @@ export function heatmapSvg(spec: HeatmapSpec): string {
       parts.push("</g>");
     });
   });
-  parts.push(`<rect x="${labelWidth}" y="${legendTop}" width="240" height="12" fill="url(#${escapeHtml(spec.id)}-scale)"/>`);
-  parts.push(`<text x="${labelWidth}" y="${legendTop + 26}">0 ${escapeHtml(spec.unit)}</text>`);
-  parts.push(`<text x="${labelWidth + 240}" y="${legendTop + 26}" text-anchor="end">${max} ${escapeHtml(spec.unit)}</text>`);
-  parts.push(`<rect x="${labelWidth + 260}" y="${legendTop}" width="12" height="12" fill="#ddd"/><text x="${labelWidth + 277}" y="${legendTop + 10}">× not seen</text>`);
-  parts.push(`<rect x="${labelWidth + 350}" y="${legendTop}" width="12" height="12" fill="none" stroke="#e4002b" stroke-width="2"/><text x="${labelWidth + 367}" y="${legendTop + 10}">origin</text>`);
+  parts.push(`<rect x="${labelWidth}" y="${legendTop}" width="${legendWidth}" height="12" fill="url(#${id}-scale)"/>`);
+  const ticks = [0, 1, 10, 100, 1000, 10_000, 100_000].filter((v) => v < max * 0.8);
+  for (const v of [...ticks, max]) {
+    const x = labelWidth + logScale(v, max) * legendWidth;
+    parts.push(`<line x1="${x}" x2="${x}" y1="${legendTop + 12}" y2="${legendTop + 16}" stroke="#666"/><text x="${x}" y="${legendTop + 27}" text-anchor="middle">${v}</text>`);
+  }
+  parts.push(`<text x="${labelWidth + legendWidth + 14}" y="${legendTop + 10}">${escapeHtml(spec.unit)} (log scale)</text>`);
+  const keyX = labelWidth + legendWidth + 100;
+  parts.push(`<rect x="${keyX}" y="${legendTop}" width="12" height="12" fill="#ddd"/><text x="${keyX + 17}" y="${legendTop + 10}">× not seen</text>`);
+  parts.push(`<rect x="${keyX}" y="${legendTop + 18}" width="12" height="12" fill="none" stroke="#e4002b" stroke-width="2"/><text x="${keyX + 17}" y="${legendTop + 28}">origin</text>`);
   parts.push("</svg>");
   return parts.join("\n");
 }

@@ -21,7 +21,7 @@ export interface PartitionResult {
   startedAt: string;
   finishedAt: string;
   method: MethodInfo;
-  settings: { group: string[]; blocksEach: number; lead: number; winner: "group" | "rest"; banSeconds: number; timeoutMs: number };
+  settings: { group: string[]; blocksEach: number; lead: number; winner: "group" | "rest"; holdSeconds: number; banSeconds: number; timeoutMs: number };
   forkPoint: { hash: string; height: number };
   sides: { group: SideResult; rest: SideResult };
   cut: {
@@ -69,7 +69,8 @@ function convergenceChart(result: PartitionResult): string {
     const w = (ms / max) * barWidth;
     parts.push(`<text x="${labelWidth - 8}" y="${y + 14}" text-anchor="end">${escapeHtml(name)} (${node?.side ?? "?"})</text>`);
     parts.push(`<rect x="${labelWidth}" y="${y}" width="${Math.max(1, w).toFixed(1)}" height="${row - 6}" fill="${node?.reorganised ? "#e4002b" : colour(0.35)}"><title>${escapeHtml(name)}: ${formatMs(ms)} ms${node?.reorganised ? `, reorganised ${node.depth} blocks` : ""}</title></rect>`);
-    parts.push(`<text x="${labelWidth + Math.max(1, w) + 6}" y="${y + 14}">${formatMs(ms)} ms${node?.reorganised ? ` · reorg ${node.depth}` : ""}</text>`);
+    const label = result.heal.timedBy[name] === "already" ? "already on the final tip" : `${formatMs(ms)} ms${node?.reorganised ? ` · reorg ${node.depth}` : ""}`;
+    parts.push(`<text x="${labelWidth + Math.max(1, w) + 6}" y="${y + 14}">${label}</text>`);
   });
   const axisY = names.length * row + 14;
   parts.push(`<line x1="${labelWidth}" x2="${labelWidth + barWidth}" y1="${axisY}" y2="${axisY}" stroke="#999"/>`);
@@ -86,7 +87,7 @@ export function renderPartitionHtml(result: PartitionResult): string {
     `${short(node.tipBefore)} (${node.heightBefore})`,
     node.reorganised ? "yes" : "no",
     String(node.depth),
-    formatMs(result.heal.perNodeMs[name]),
+    result.heal.timedBy[name] === "already" ? "already on it" : formatMs(result.heal.perNodeMs[name]),
     result.heal.timedBy[name] ?? "–",
   ]);
   const body = `
@@ -105,9 +106,10 @@ ${table(
     ["bans set and lifted", String(result.cut.bans.length)],
     ["connections cut", String(result.cut.disconnected)],
     ["connections that reappeared during the partition", String(result.cut.leaks.length)],
-    ["edges reconnected after", `${formatMs(result.heal.edgesReconnectedMs)} ms`],
+    ["cut edges reconnected after", result.heal.edgesReconnectedMs === null ? "not within the timeout" : `${formatMs(result.heal.edgesReconnectedMs)} ms`],
     ["heal RPCs took", `${formatMs(result.heal.commandsMs)} ms`],
   ],
+  2,
 )}
 <h2>Time until each node was on the final tip</h2>
 <p class="muted">Red: the node reorganised (its tip before the heal left the final chain).</p>
@@ -125,12 +127,20 @@ export function partitionSummary(result: PartitionResult): string {
   const lines = [
     `partition on stack ${result.stack}: group ${group.nodes.join(",")} | rest ${rest.nodes.join(",")} (${result.cut.removedAddedNodes.length} added-node entries removed, ${result.cut.bans.length} bans, ${result.cut.disconnected} connections cut)`,
     `mined: group ${group.blocksMined} at ${group.miner} (tip ${short(group.tip)}, height ${group.height}), rest ${rest.blocksMined} at ${rest.miner} (tip ${short(rest.tip)}, height ${rest.height})`,
-    `healed: every node on ${short(result.final.hash)} (height ${result.final.height}) ${formatMs(result.heal.convergedMs)} ms after the heal began; edges reconnected after ${formatMs(result.heal.edgesReconnectedMs)} ms`,
+    `healed: every node on ${short(result.final.hash)} (height ${result.final.height}) ${formatMs(result.heal.convergedMs)} ms after the heal began; ${
+      result.heal.edgesReconnectedMs === null ? "NOT every cut edge reconnected within the timeout" : `cut edges reconnected after ${formatMs(result.heal.edgesReconnectedMs)} ms`
+    }`,
     `reorg: depth ${result.reorg.depth}${result.reorg.reorganised.length > 0 ? ` at ${result.reorg.reorganised.join(", ")}` : ", no node reorganised"}${result.cut.leaks.length > 0 ? `; WARNING: ${result.cut.leaks.length} connection(s) crossed the cut during the partition` : ""}`,
     "",
     formatTable(
       ["node", "side", "tip before heal", "reorg depth", "final tip after ms"],
-      Object.entries(result.reorg.perNode).map(([name, node]) => [name, node.side, `${short(node.tipBefore)} (${node.heightBefore})`, String(node.depth), formatMs(result.heal.perNodeMs[name])]),
+      Object.entries(result.reorg.perNode).map(([name, node]) => [
+        name,
+        node.side,
+        `${short(node.tipBefore)} (${node.heightBefore})`,
+        String(node.depth),
+        result.heal.timedBy[name] === "already" ? "already" : formatMs(result.heal.perNodeMs[name]),
+      ]),
     ),
   ];
   return `${lines.join("\n")}\n`;

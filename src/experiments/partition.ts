@@ -26,6 +26,8 @@ export interface PartitionOptions {
   lead: number;
   winner: "group" | "rest";
   banSeconds: number;
+  /** Seconds the sides stay apart after both agreed on their tips, before the heal. */
+  holdSeconds: number;
   outDir: string;
   method: MethodName;
   timeoutMs: number;
@@ -35,6 +37,8 @@ export interface PartitionOptions {
 const CONCURRENCY = 8;
 
 type Side = "group" | "rest";
+
+const byEntry = (a: { node: string; peer: string }, b: { node: string; peer: string }) => byName(a.node, b.node) || byName(a.peer, b.peer);
 
 async function peersOf(lab: Lab): Promise<Record<string, Peer[]>> {
   return Object.fromEntries(await Promise.all(lab.nodes.map(async (node) => [node.name, await node.rpc.call<Peer[]>("getpeerinfo")] as const)));
@@ -162,6 +166,10 @@ export async function runPartition(options: PartitionOptions): Promise<{ result:
         }),
       );
       sides = Object.fromEntries(sideTips) as Record<Side, SideResult>;
+      if (options.holdSeconds > 0) {
+        log(`holding the partition for ${options.holdSeconds} s`);
+        await sleep(options.holdSeconds * 1000);
+      }
     } finally {
       watching = false;
       await watchdog;
@@ -228,10 +236,10 @@ export async function runPartition(options: PartitionOptions): Promise<{ result:
       startedAt,
       finishedAt: new Date().toISOString(),
       method: watcher.method,
-      settings: { group: [...groupNames].sort(byName), blocksEach: options.blocksEach, lead: options.lead, winner: winnerSide, banSeconds: options.banSeconds, timeoutMs: options.timeoutMs },
+      settings: { group: [...groupNames].sort(byName), blocksEach: options.blocksEach, lead: options.lead, winner: winnerSide, holdSeconds: options.holdSeconds, banSeconds: options.banSeconds, timeoutMs: options.timeoutMs },
       forkPoint,
       sides,
-      cut: { removedAddedNodes: removed, bans, disconnected: plan.disconnect.length, cutMs: Math.round(cutMs * 10) / 10, leaks },
+      cut: { removedAddedNodes: [...removed].sort(byEntry), bans: [...bans].sort(byEntry), disconnected: plan.disconnect.length, cutMs: Math.round(cutMs * 10) / 10, leaks },
       heal: {
         commandsMs: Math.round(commandsMs * 10) / 10,
         convergedMs: Math.max(0, ...Object.values(perNodeMs)),

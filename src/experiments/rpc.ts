@@ -1,7 +1,7 @@
-// JSON-RPC to a lab node at its address in the lab network, over kept-alive HTTP connections: a call costs about
-// a millisecond, where `docker exec bitcoin-cli` costs ~50 ms. Refuses any address outside 127.0.0.0/8 and the
+// JSON-RPC (the bitcoin-core client) to a lab node at its address in the lab network: a call costs a few
+// milliseconds, where `docker exec bitcoin-cli` costs ~50 ms. Refuses any address outside 127.0.0.0/8 and the
 // lab's own subnet.
-import { Agent, request } from "node:http";
+import Client from "bitcoin-core";
 import ipaddr from "ipaddr.js";
 
 export class RpcError extends Error {
@@ -34,50 +34,28 @@ export function allowedHost(host: string, subnet: string): boolean {
   return address.range() === "loopback" || address.match(ipaddr.IPv4.parseCIDR(subnet));
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-
 export function rpcClient(endpoint: RpcEndpoint, subnet: string): RpcClient {
   if (!allowedHost(endpoint.host, subnet)) throw new Error(`refusing RPC to ${endpoint.host}: experiments only talk to 127.0.0.0/8 and the lab network ${subnet}`);
-  const authorization = `Basic ${Buffer.from(`${endpoint.username}:${endpoint.password}`).toString("base64")}`;
-  let id = 0;
+  // The bitcoin-core client takes the wallet and the timeout when it is made: one client per pair.
+  const clients = new Map<string, Client>();
+  const clientFor = (wallet: string | undefined, timeoutMs: number): Client => {
+    const key = `${wallet ?? ""}|${timeoutMs}`;
+    let client = clients.get(key);
+    if (client === undefined) {
+      client = new Client({ host: `http://${endpoint.host}:${endpoint.port}`, username: endpoint.username, password: endpoint.password, timeout: timeoutMs, ...(wallet === undefined ? {} : { wallet }) });
+      clients.set(key, client);
+    }
+    return client;
+  };
   return {
-    call<T>(method: string, params: unknown[] = [], options: { wallet?: string; timeoutMs?: number } = {}): Promise<T> {
-      const body = JSON.stringify({ jsonrpc: "1.0", id: ++id, method, params });
-      const path = options.wallet === undefined ? "/" : `/wallet/${encodeURIComponent(options.wallet)}`;
-      const where = `${endpoint.host}:${endpoint.port} ${method}`;
-      return new Promise<T>((resolve, reject) => {
-        const req = request(
-          {
-            host: endpoint.host,
-            port: endpoint.port,
-            path,
-            method: "POST",
-            agent,
-            headers: { authorization, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-            timeout: options.timeoutMs ?? 60_000,
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (chunk: Buffer) => chunks.push(chunk));
-            res.on("error", (error) => reject(new RpcError(`${where}: ${error.message}`, undefined)));
-            res.on("end", () => {
-              const text = Buffer.concat(chunks).toString("utf8");
-              let answer: { result?: unknown; error?: { code: number; message: string } | null };
-              try {
-                answer = JSON.parse(text) as typeof answer;
-              } catch {
-                reject(new RpcError(`${where}: HTTP ${res.statusCode}${text ? `: ${text.slice(0, 200)}` : ""}`, undefined));
-                return;
-              }
-              if (answer.error) reject(new RpcError(`${where}: ${answer.error.message} (code ${answer.error.code})`, answer.error.code));
-              else resolve(answer.result as T);
-            });
-          },
-        );
-        req.on("timeout", () => req.destroy(new Error(`no answer within ${options.timeoutMs ?? 60_000} ms`)));
-        req.on("error", (error) => reject(new RpcError(`${where}: ${error.message}`, undefined)));
-        req.end(body);
-      });
+    async call<T>(method: string, params: unknown[] = [], options: { wallet?: string; timeoutMs?: number } = {}): Promise<T> {
+      try {
+        return (await clientFor(options.wallet, options.timeoutMs ?? 60_000).command(method, ...params)) as T;
+      } catch (error) {
+        const failure = error as Error & { code?: number | string };
+        const code = typeof failure.code === "number" ? failure.code : undefined;
+        throw new RpcError(`${endpoint.host}:${endpoint.port} ${method}: ${failure.message}${code === undefined ? "" : ` (code ${code})`}`, code);
+      }
     },
   };
 }
