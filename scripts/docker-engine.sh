@@ -32,6 +32,8 @@ cmd_install() {
 
 cmd_start() {
   if engine_answers; then
+    # Someone else's engine: a marker left by an earlier start must not make `stop` take it down.
+    rm -f "$MARKER"
     log "a Docker engine already answers; not starting one"
     return
   fi
