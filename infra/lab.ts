@@ -28,12 +28,11 @@ export class Lab extends pulumi.ComponentResource {
       plan.hosts.map((host, i) => {
         const suffix = i === 0 ? "" : `-${host.name}`;
         // tcp:// hosts authenticate with TLS material kept as stack secrets (netlab:hostTls.<host>.ca/cert/key).
-        const tls = host.docker?.startsWith("tcp://") && hostTls
-          ? { caMaterial: hostTls.apply((all) => all[host.name]?.ca ?? ""), certMaterial: hostTls.apply((all) => all[host.name]?.cert ?? ""), keyMaterial: hostTls.apply((all) => all[host.name]?.key ?? "") }
-          : {};
+        const material = (part: keyof HostTls) => hostTls!.apply((all) => all[host.name]?.[part] ?? "");
+        const tls = host.docker?.startsWith("tcp://") && hostTls ? { caMaterial: material("ca"), certMaterial: material("cert"), keyMaterial: material("key") } : {};
         const provider = host.docker === undefined ? undefined : new docker.Provider(`${name}-host-${host.name}`, { host: host.docker, ...tls }, { parent: this });
         const options = { parent: this, ...(provider ? { providers: { docker: provider } } : {}) };
-        const images = new LabImages(`${name}-images${suffix}`, plan.images, repoRoot, options);
+        const images = new LabImages(`${name}-images${suffix}`, plan.images.filter((image) => host.images.includes(image.name)), repoRoot, options);
         const network = new LabNetwork(`${name}-net${suffix}`, plan.network, options);
         return [host.name, { provider, images, network }] as const;
       }),

@@ -7,6 +7,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { Command, InvalidArgumentError } from "commander";
@@ -22,7 +23,7 @@ import { down, mapLimit, planFromFile, rpcClient, sleep, unconnectedEdges, up, t
 const run = promisify(execFile);
 const RIG = { stack: "b-rig", subnet: "10.77.51.0/24", portBase: 26000 };
 const FLOOR = { stack: "b-floor", subnet: "10.77.52.0/24", portBase: 27000 };
-const CONCURRENCY = 6; // the rig's default; the floor gets the same
+export const CONCURRENCY = 6; // the rig's default; the floor gets the same
 const repoRoot = resolve(import.meta.dirname, "..");
 
 interface Options {
@@ -43,18 +44,19 @@ interface Result {
   floor: { runMs: number; connectedMs: number } | undefined;
 }
 
-const median = (values: number[]): number => {
+export const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length === 0 ? Number.NaN : sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 
-function topologyYaml(n: number, model: Options["model"]): string {
+/** `miners` (default 1): how many generated nodes mine (n1..). */
+export function topologyYaml(n: number, model: Options["model"], miners = 1): string {
   return stringify({
     name: `bench-${model}-${n}`,
     chain: "regtest",
     defaults: { implementation: "knots", version: "29.4", resources: { memory: "192m" } },
-    generator: { model, size: n, seed: 2017, miners: 1, ...(model === "barabasi-albert" ? { m: 2 } : {}) },
+    generator: { model, size: n, seed: 2017, miners, ...(model === "barabasi-albert" ? { m: 2 } : {}) },
   });
 }
 
@@ -143,7 +145,7 @@ async function propagation(plan: LabPlan, credentials: RpcCredentials, rounds: n
 }
 
 /** Median and max resident memory of the stack's containers, from `docker stats --no-stream`. */
-async function idleMemory(plan: LabPlan): Promise<Result["memoryMiB"]> {
+export async function idleMemory(plan: LabPlan): Promise<Result["memoryMiB"]> {
   const { stdout } = await run("docker", ["stats", "--no-stream", "--format", "{{.Name}}\t{{.MemUsage}}", ...plan.nodes.map((node) => node.container)]);
   const unit: Record<string, number> = { B: 1 / 1024 ** 2, KiB: 1 / 1024, kB: 1 / 1024, MiB: 1, MB: 1, GiB: 1024, GB: 1024 };
   const values = stdout
@@ -157,11 +159,14 @@ async function idleMemory(plan: LabPlan): Promise<Result["memoryMiB"]> {
   return { median: median(values), max: Math.max(...values), total: values.reduce((a, b) => a + b, 0) };
 }
 
-/** The floor: same image and bitcoind args, `docker run` each node, then `addnode … onetry` until connected. */
-async function floor(file: string): Promise<NonNullable<Result["floor"]>> {
+/**
+ * The floor: same image and bitcoind args, `docker run` each node, then `addnode … onetry` until connected.
+ * `target`: the stack (name, subnet, port base) to run it as (default b-floor); the caller removes it.
+ */
+export async function floor(file: string, target: { stack: string; subnet: string; portBase: number } = FLOOR): Promise<NonNullable<Result["floor"]>> {
   const credentials = generateRpcCredentials();
-  const plan = buildPlan(loadTopology(file), stackSettings(FLOOR.stack, { rpcAuth: credentials.auth, subnet: FLOOR.subnet, portBase: FLOOR.portBase }));
-  const label = `netlab.stack=${FLOOR.stack}`;
+  const plan = buildPlan(loadTopology(file), stackSettings(target.stack, { rpcAuth: credentials.auth, subnet: target.subnet, portBase: target.portBase }));
+  const label = `netlab.stack=${target.stack}`;
   const started = performance.now();
   await run("docker", ["network", "create", "--label", label, "--subnet", plan.network.subnet, "--gateway", plan.network.gateway, plan.network.name]);
   await mapLimit(plan.nodes, CONCURRENCY, (node) =>
@@ -242,40 +247,44 @@ function sizes(value: string): number[] {
   return list;
 }
 
-const program = new Command("bench-deploy")
-  .option("--sizes <list>", "lab sizes", sizes, [10, 25, 50])
-  .option("--model <model>", "generator model: barabasi-albert or ring", "barabasi-albert")
-  .option("--rounds <n>", "blocks mined for the propagation figures", (v) => Number.parseInt(v, 10), 6)
-  .option("--idle <seconds>", "idle time before reading memory", (v) => Number.parseInt(v, 10), 20)
-  .option("--no-floor", "skip the plain docker run floor")
-  .parse();
-const options = program.opts<Options>();
-if (!["barabasi-albert", "ring"].includes(options.model)) program.error("--model must be barabasi-albert or ring");
+// Run as a script (not when another script imports the functions above).
+const invokedDirectly = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  const program = new Command("bench-deploy")
+    .option("--sizes <list>", "lab sizes", sizes, [10, 25, 50])
+    .option("--model <model>", "generator model: barabasi-albert or ring", "barabasi-albert")
+    .option("--rounds <n>", "blocks mined for the propagation figures", (v) => Number.parseInt(v, 10), 6)
+    .option("--idle <seconds>", "idle time before reading memory", (v) => Number.parseInt(v, 10), 20)
+    .option("--no-floor", "skip the plain docker run floor")
+    .parse();
+  const options = program.opts<Options>();
+  if (!["barabasi-albert", "ring"].includes(options.model)) program.error("--model must be barabasi-albert or ring");
 
-const work = mkdtempSync(join(tmpdir(), "netlab-bench-"));
-const stateDir = join(work, "state");
-let interrupted = false;
-process.once("SIGINT", () => {
-  interrupted = true;
-  process.stderr.write("bench: interrupted, cleaning up\n");
-  void cleanUp(stateDir).finally(() => process.exit(130));
-});
+  const work = mkdtempSync(join(tmpdir(), "netlab-bench-"));
+  const stateDir = join(work, "state");
+  let interrupted = false;
+  process.once("SIGINT", () => {
+    interrupted = true;
+    process.stderr.write("bench: interrupted, cleaning up\n");
+    void cleanUp(stateDir).finally(() => process.exit(130));
+  });
 
-const results: Result[] = [];
-try {
-  await cleanUp(stateDir); // leftovers of an interrupted run
-  for (const n of options.sizes) {
-    if (interrupted) break;
-    results.push(await benchOne(n, options, work, stateDir));
-    console.log(`\n${table(results)}\n`);
-  }
-} finally {
-  await cleanUp(stateDir);
-  rmSync(work, { recursive: true, force: true });
-  if (results.length > 0) {
-    mkdirSync(join(repoRoot, "test-artifacts"), { recursive: true });
-    const out = join(repoRoot, "test-artifacts", `bench-deploy-${options.model}.json`);
-    writeFileSync(out, `${JSON.stringify({ measuredAt: new Date().toISOString(), cores: (await import("node:os")).cpus().length, results }, null, 2)}\n`);
-    process.stderr.write(`bench: figures written to ${out}\n`);
+  const results: Result[] = [];
+  try {
+    await cleanUp(stateDir); // leftovers of an interrupted run
+    for (const n of options.sizes) {
+      if (interrupted) break;
+      results.push(await benchOne(n, options, work, stateDir));
+      console.log(`\n${table(results)}\n`);
+    }
+  } finally {
+    await cleanUp(stateDir);
+    rmSync(work, { recursive: true, force: true });
+    if (results.length > 0) {
+      mkdirSync(join(repoRoot, "test-artifacts"), { recursive: true });
+      const out = join(repoRoot, "test-artifacts", `bench-deploy-${options.model}.json`);
+      writeFileSync(out, `${JSON.stringify({ measuredAt: new Date().toISOString(), cores: (await import("node:os")).cpus().length, results }, null, 2)}\n`);
+      process.stderr.write(`bench: figures written to ${out}\n`);
+    }
   }
 }

@@ -216,7 +216,15 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
     topology: topology.name,
     chain: topology.chain,
     rpcUser,
-    hosts: hosts.map((host) => ({ name: host.name, docker: host.docker, address: host.address })),
+    hosts: hosts.map((host, i) => ({
+      name: host.name,
+      docker: host.docker,
+      address: host.address,
+      // What this host must have: its nodes' images, and on the first host the services'.
+      images: [...serviceImages.filter(() => i === 0), ...images.values()]
+        .map((image) => image.name)
+        .filter((image) => (i === 0 && serviceImages.some((s) => s.name === image)) || nodes.some((n) => n.host === host.name && n.image === image)),
+    })),
     // Services first, so that a node with a new image or volume is appended, not inserted.
     images: [...serviceImages, ...images.values()],
     network: {

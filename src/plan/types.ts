@@ -144,7 +144,7 @@ export interface LabPlan {
   chain: Chain;
   rpcUser: string;
   /** Docker hosts of the lab, in the stack's order; the first runs the services. */
-  hosts: { name: string; docker: string | undefined; address: string }[];
+  hosts: { name: string; docker: string | undefined; address: string; images: string[] }[];
   images: ImagePlan[];
   network: NetworkPlan;
   volumes: VolumePlan[];

@@ -191,7 +191,15 @@ describe("labs over several Docker hosts", () => {
     ]);
     expect(a.command.filter((arg) => arg.startsWith("-whitelist="))).toEqual(["-whitelist=in,out,noban@10.88.0.0/24", "-whitelist=in,out,noban@192.168.50.12"]);
     expect(plan.bootstrap).toEqual([]);
-    expect(plan.hosts).toEqual([{ name: "h1", address: "192.168.50.11" }, { name: "h2", docker: "ssh://lab@192.168.50.12", address: "192.168.50.12" }]);
+    expect(plan.hosts.map(({ name, docker, address }) => ({ name, docker, address }))).toEqual([
+      { name: "h1", docker: undefined, address: "192.168.50.11" },
+      { name: "h2", docker: "ssh://lab@192.168.50.12", address: "192.168.50.12" },
+    ]);
+    // Each host gets the images its nodes run; the first also the services'.
+    expect(plan.hosts.map((h) => h.images)).toEqual([
+      ["bitcoin-netlab/graphite:1", "bitcoin-netlab/exporter:1", "bitcoin-netlab/viewer:1", "grafana/grafana-oss:12.3.0", "bitcoin-netlab/bitcoind:knots-29.4"],
+      ["bitcoin-netlab/bitcoind:knots-29.4"],
+    ]);
   });
 
   it("names the node no host can take, and bad host settings", () => {

@@ -326,6 +326,10 @@ describe("a stack over several Docker hosts", () => {
       ["lab3-net-h3-network", "lab3-net", "lab3-host-h3"],
       ["lab3-net-network", "lab3-net", "local"],
     ]);
+    const imagesOn = (host: string) =>
+      run.resources.filter((r) => r.type === "docker:index/image:Image" && (r.provider ?? "").includes(`lab3-host-${host}`)).map((r) => r.inputs.imageName);
+    expect(imagesOn("h2")).toEqual(["bitcoin-netlab/bitcoind:knots-29.4"]);
+    expect(imagesOn("h3")).toEqual(["bitcoin-netlab/bitcoind:knots-29.4"]);
     const edge = run.resources.find((r) => r.name === "lab3-n3-to-n2")!;
     expect(edge.inputs.create).toBe("docker -H tcp://192.168.50.13:2376 exec lab3-n3 netlab-edge add 192.168.50.12:31501");
     expect((run.exports.nodes as { name: string; host: string }[]).map((n) => `${n.name}@${n.host}`)).toEqual(["n1@h1", "n2@h2", "n3@h3"]);
