@@ -2,8 +2,8 @@
 // the plain `docker run` floor), idle memory per node, block propagation to every node (ZMQ first-seen) and the
 // viewer's /api/graph and full-poll times. Prints one table; writes docs/scale.md and docs/scale.svg.
 //   npx tsx scripts/bench-scale.ts [--sizes 10,50,100,200] [--model barabasi-albert] [--blocks 5] [--idle 20]
-//                                  [--requests 20] [--no-floor] [--no-docs]
-// Everything runs on this machine's Docker engine under the labels netlab.stack=b-scale / b-scale-floor (own subnets
+//                                  [--requests 20] [--no-floor] [--no-docs] [--render test-artifacts/bench-scale-<model>.json]
+// Everything runs on this machine's Docker engine under the labels netlab.stack=b-scale / b-scale-plain (own subnets
 // and ports, apart from bench-deploy's b-rig / b-floor and the tests' t-*), and is removed at the end, also on
 // failure or Ctrl-C. Traffic goes only to 127.0.0.1 and to these containers. Regtest only.
 import { execFile } from "node:child_process";
@@ -29,7 +29,7 @@ import { CONCURRENCY, floor, idleMemory, median, topologyYaml } from "./bench-de
 
 const run = promisify(execFile);
 const SCALE = { stack: "b-scale", subnet: "10.77.60.0/24", portBase: 32000 };
-const FLOOR = { stack: "b-scale-floor", subnet: "10.77.61.0/24", portBase: 33000 };
+const FLOOR = { stack: "b-scale-plain", subnet: "10.77.62.0/24", portBase: 34000 };
 const MINERS = 2;
 /** As the propagation experiment: a pause before each block, so the previous one's trailing messages are done. */
 const SETTLE_MS = 150;
@@ -100,7 +100,7 @@ function labNodes(plan: LabPlan, credentials: RpcCredentials): LabNode[] {
 
 /**
  * Block propagation as `netlab experiment propagation --txs 0 --method zmq` measures it (src/experiments): one ZMQ
- * subscriber per node, a warm-up block every feed must report, then per block a 150 ms pause, generatetoaddress 1
+ * subscriber per node, warm-up blocks until every feed has reported one, then per block a 150 ms pause, generatetoaddress 1
  * at the miner (alternating between the two miners) and the first hashblock of every node; the time to 100 % is
  * the last node's delay from the moment the RPC was sent (analysePropagation).
  */
@@ -209,6 +209,45 @@ function gcThresh3(): number {
   }
 }
 
+/** Containers labelled with the stack, by the engine the docker CLI talks to. */
+async function labelled(stack: string): Promise<number> {
+  const { stdout } = await run("docker", ["ps", "-aq", "--filter", `label=netlab.stack=${stack}`]);
+  return stdout.split("\n").filter(Boolean).length;
+}
+
+/**
+ * After a failed deploy, waits until the stack's container count has not changed for 10 s (at most 10 min): a
+ * failed mapLimit leaves its other workers running their `docker run`s, and removing the network under them leaves
+ * the engine with a stale endpoint count ("network … has active endpoints", until dockerd restarts).
+ */
+async function settle(stack: string): Promise<void> {
+  const deadline = Date.now() + 600_000;
+  let last = -1;
+  let stableFor = 0;
+  while (stableFor < 10 && Date.now() < deadline) {
+    const count = await labelled(stack).catch(() => -1);
+    stableFor = count === last ? stableFor + 1 : 0;
+    last = count;
+    await sleep(1000);
+  }
+}
+
+/** `down`, tried up to 5 times; never throws (the failure is logged and the stack named in `leftovers`). */
+const leftovers = new Set<string>();
+async function removeStack(stack: string, stateDir: string): Promise<void> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    try {
+      await down(stack, { stateDir });
+      leftovers.delete(stack);
+      return;
+    } catch (error) {
+      log(`removing stack ${stack} failed (attempt ${attempt} of 5): ${error instanceof Error ? error.message : String(error)}`);
+      leftovers.add(stack);
+      await sleep(5000);
+    }
+  }
+}
+
 /** Deploys one size; a failed deploy throws, a failed measurement after it is recorded in `errors`. */
 async function benchOne(n: number, options: Options, work: string, stateDir: string, stage: { name: string }): Promise<Result> {
   const file = join(work, `scale-${options.model}-${n}.yaml`);
@@ -249,15 +288,19 @@ async function benchOne(n: number, options: Options, work: string, stateDir: str
       return viewerTimes(plan, credentials, options.requests);
     });
     stage.name = "rig down";
-    await down(SCALE.stack, { stateDir });
+    await removeStack(SCALE.stack, stateDir);
     const floorResult = !options.floor
       ? undefined
       : await attempt("floor", async () => {
           log(`N=${n} floor (plain docker run + addnode onetry)`);
           try {
             return await floor(file, FLOOR);
+          } catch (error) {
+            log(`N=${n} floor failed: ${error instanceof Error ? error.message : String(error)}; letting its docker run calls finish before removing it`);
+            await settle(FLOOR.stack);
+            throw error;
           } finally {
-            await down(FLOOR.stack, { stateDir });
+            await removeStack(FLOOR.stack, stateDir);
           }
         });
     return {
@@ -331,7 +374,8 @@ interface Series {
   ranges?: [number, number, number][];
 }
 
-function panel(x0: number, title: string, unit: string, series: Series[], xs: number[]): string {
+/** One chart; `failedAt`: sizes where the panel's measurement failed, marked on the x axis. */
+function panel(x0: number, title: string, unit: string, series: Series[], xs: number[], failedAt: number[] = []): string {
   const width = 340;
   const height = 220;
   const left = x0 + 48;
@@ -356,6 +400,10 @@ function panel(x0: number, title: string, unit: string, series: Series[], xs: nu
   parts.push(`<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#444"/>`);
   parts.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#444"/>`);
   parts.push(`<text x="${left + plotW / 2}" y="${top + plotH + 34}" text-anchor="middle">nodes (N)</text>`);
+  for (const x of failedAt) {
+    parts.push(`<text x="${px(x).toFixed(1)}" y="${top + plotH - 4}" text-anchor="middle" fill="#d62728" font-size="14">×</text>`);
+    parts.push(`<text x="${px(x).toFixed(1)}" y="${top + plotH - 18}" text-anchor="end" fill="#666">failed at N=${x}</text>`);
+  }
   parts.push(`<text transform="translate(${x0 + 12} ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${unit}</text>`);
   series.forEach((s, i) => {
     if (s.points.length === 0) return;
@@ -371,8 +419,8 @@ function panel(x0: number, title: string, unit: string, series: Series[], xs: nu
   return parts.join("\n  ");
 }
 
-function svgChart(results: Result[], subtitle: string): string {
-  const xs = results.map((r) => r.n);
+function svgChart(results: Result[], failures: Failure[], subtitle: string): string {
+  const xs = [...results.map((r) => r.n), ...failures.map((f) => f.n)];
   const deploy: Series[] = [
     { label: "rig, total", colour: "#1f77b4", points: results.map((r) => [r.n, r.rig.totalMs / 1000]) },
     { label: "rig, to edges connected", colour: "#1f77b4", dash: "5 3", points: results.map((r) => [r.n, r.rig.toConnectedMs / 1000]) },
@@ -390,8 +438,8 @@ function svgChart(results: Result[], subtitle: string): string {
   ];
   return `<svg xmlns="http://www.w3.org/2000/svg" width="720" height="270" viewBox="0 0 720 270" font-family="sans-serif" font-size="11">
   <rect width="720" height="270" fill="#fff"/>
-  ${panel(0, "Deploy time", "seconds", deploy, xs)}
-  ${panel(360, "Block propagation", "milliseconds", propagation, xs)}
+  ${panel(0, "Deploy time", "seconds", deploy, xs, failures.map((f) => f.n))}
+  ${panel(360, "Block propagation", "milliseconds", propagation, xs, [...results.filter((r) => !r.propagation).map((r) => r.n), ...failures.map((f) => f.n)])}
   <text x="360" y="262" text-anchor="middle" fill="#666">${subtitle}</text>
 </svg>
 `;
@@ -468,10 +516,10 @@ How the lab behaves as it grows: generated regtest labs of ${options.sizes.join(
 (${options.model}${options.model === "barabasi-albert" ? ", m=2" : ""}, seed 2017, ${MINERS} miners n1 and n2, each node limited to 192 MiB), deployed
 with the test rig (\`tests/rig\`), which applies the same plan as the Pulumi program.
 
-- Measured: ${measuredAt} (the whole run took ${(wallMs / 60_000).toFixed(1)} min)
+- Measured: ${measuredAt}; the whole run took ${(wallMs / 60_000).toFixed(1)} min
 - Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB.toFixed(0)} GiB RAM, Linux ${machine.kernel}, Docker ${machine.docker}
 - Command: \`${command}\` (also \`npm run bench:scale -- …\`)
-- Stacks: \`b-scale\` (10.77.60.0/24, RPC on 127.0.0.1:32000+i) and \`b-scale-floor\` (10.77.61.0/24), removed at the end
+- Stacks: \`b-scale\` (10.77.60.0/24, RPC on 127.0.0.1:32000+i) and \`b-scale-plain\` for the floor (10.77.62.0/24), removed at the end
 - Raw figures: \`test-artifacts/bench-scale-${options.model}.json\`
 
 ![Deploy time and block propagation against N](scale.svg)
@@ -494,8 +542,8 @@ ${markdownTable(results, failures)}
   of every node container (the cgroup's memory usage as Docker reports it): median and maximum per node, and the sum
   (bench-deploy's \`idleMemory()\`).
 - **block 100% ms**: ZMQ first-seen, the method of \`netlab experiment propagation\` (\`src/experiments/first-seen.ts\`
-  and \`propagation-analysis.ts\`): one ZMQ subscriber per node (\`hashblock\`) in the benchmark process, a warm-up
-  block every feed must report, then ${options.blocks} blocks, each after a 150 ms pause, mined with
+  and \`propagation-analysis.ts\`): one ZMQ subscriber per node (\`hashblock\`) in the benchmark process, warm-up
+  blocks (up to five) until every feed has reported one, then ${options.blocks} blocks, each after a 150 ms pause, mined with
   \`generatetoaddress 1\` alternately at n1 and n2; per block the time from sending the RPC until the last node's
   \`hashblock\` arrived (\`timeToMs.p100\`; the miner counts as a node). Median over the blocks, with min–max.
   **block 50% ms**: the same for half of the nodes. **hops**: the largest hop distance from the miner over the
@@ -546,53 +594,87 @@ const program = new Command("bench-scale")
   .option("--requests <n>", "viewer polls and /api/graph requests to time", whole, 20)
   .option("--no-floor", "skip the plain docker run floor")
   .option("--no-docs", "do not write docs/scale.md and docs/scale.svg")
+  .option("--render <json>", "measure nothing: write docs/scale.md and docs/scale.svg from a saved run (test-artifacts/bench-scale-<model>.json)")
   .parse();
-const options = program.opts<Options>();
+const options = program.opts<Options & { render?: string }>();
 if (!["barabasi-albert", "ring"].includes(options.model)) program.error("--model must be barabasi-albert or ring");
 
-const work = mkdtempSync(join(tmpdir(), "netlab-bench-scale-"));
-const stateDir = join(work, "state");
-const cleanUp = async () => {
-  await down(SCALE.stack, { stateDir });
-  await down(FLOOR.stack, { stateDir });
-};
-let interrupted = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const)
-  process.once(signal, () => {
-    interrupted = true;
-    log(`${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-
-const startedAt = new Date();
-const wallStart = performance.now();
-const results: Result[] = [];
-const failures: Failure[] = [];
-try {
-  await cleanUp(); // leftovers of an interrupted run
-  for (const n of options.sizes) {
-    if (interrupted) break;
-    const stage = { name: "setup" };
-    const t = performance.now();
-    try {
-      results.push(await benchOne(n, options, work, stateDir, stage));
-      log(`N=${n} done in ${sec(performance.now() - t)} s`);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      log(`N=${n} failed during ${stage.name}: ${message}`);
-      failures.push({ n, stage: stage.name, error: message });
-      await cleanUp();
-    }
-    console.log(`\n${textTable(results, failures)}\n`);
-  }
-} finally {
-  await cleanUp();
-  rmSync(work, { recursive: true, force: true });
+/** A run as saved in test-artifacts/bench-scale-<model>.json. */
+interface Saved {
+  measuredAt: string;
+  wallMs: number;
+  machine: Machine;
+  options: Options;
+  results: Result[];
+  failures: Failure[];
 }
-const wallMs = performance.now() - wallStart;
-log(`whole run: ${(wallMs / 60_000).toFixed(1)} min`);
 
-if (results.length + failures.length > 0) {
+function writeDocs(saved: Saved): void {
+  const md = join(repoRoot, "docs", "scale.md");
+  const date = saved.measuredAt.slice(0, 10);
+  writeFileSync(md, markdown(saved.results, saved.failures, saved.options, saved.machine, `${date}, ${saved.measuredAt.slice(11, 16)} UTC`, saved.wallMs, keptNotes(md)));
+  writeFileSync(join(repoRoot, "docs", "scale.svg"), svgChart(saved.results, saved.failures, `${saved.options.model}, regtest, Bitcoin Knots 29.4, ${saved.machine.cores} cores — ${date}`));
+  log(`wrote ${md} and docs/scale.svg`);
+}
+
+async function measureAll(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), "netlab-bench-scale-"));
+  const stateDir = join(work, "state");
+  const cleanUp = async () => {
+    await removeStack(SCALE.stack, stateDir);
+    if (options.floor) await removeStack(FLOOR.stack, stateDir);
+  };
+  let interrupted = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => {
+      interrupted = true;
+      log(`${signal}: cleaning up`);
+      void cleanUp().finally(() => {
+        rmSync(work, { recursive: true, force: true });
+        process.exit(130);
+      });
+    });
+
+  const startedAt = new Date();
+  const wallStart = performance.now();
+  const results: Result[] = [];
+  const failures: Failure[] = [];
+  try {
+    await cleanUp(); // leftovers of an interrupted run
+    if (leftovers.size > 0)
+      throw new Error(
+        `stack(s) ${[...leftovers].join(", ")} could not be removed before the run (see above); a network Docker says "has active endpoints" ` +
+          `with no container attached goes only when dockerd restarts`,
+      );
+    for (const n of options.sizes) {
+      if (interrupted) break;
+      const stage = { name: "setup" };
+      const t = performance.now();
+      try {
+        results.push(await benchOne(n, options, work, stateDir, stage));
+        log(`N=${n} done in ${sec(performance.now() - t)} s`);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log(`N=${n} failed during ${stage.name}: ${message}`);
+        failures.push({ n, stage: stage.name, error: message });
+        await settle(SCALE.stack);
+        await cleanUp();
+      }
+      console.log(`\n${textTable(results, failures)}\n`);
+    }
+  } finally {
+    await cleanUp();
+    rmSync(work, { recursive: true, force: true });
+  }
+  const wallMs = performance.now() - wallStart;
+  log(`whole run: ${(wallMs / 60_000).toFixed(1)} min`);
+  if (leftovers.size > 0) {
+    log(`could not remove everything of ${[...leftovers].join(", ")}: see \`docker ps -a\`, \`docker network ls\` and \`docker volume ls\` with --filter label=netlab.stack=…`);
+    process.exitCode = 1;
+  }
+  if (failures.length > 0 || results.some((r) => Object.keys(r.errors).length > 0)) process.exitCode = 1;
+  if (results.length + failures.length === 0) return;
+
   const machine: Machine = {
     cores: cpus().length,
     cpu: cpus()[0]?.model.trim() ?? "unknown",
@@ -600,16 +682,18 @@ if (results.length + failures.length > 0) {
     kernel: release(),
     docker: (await run("docker", ["version", "--format", "{{.Server.Version}}"]).catch(() => ({ stdout: "unknown" }))).stdout.trim(),
   };
+  const { render: _render, ...measured } = options;
+  const saved: Saved = { measuredAt: startedAt.toISOString(), wallMs, machine, options: measured, results, failures };
   mkdirSync(join(repoRoot, "test-artifacts"), { recursive: true });
   const json = join(repoRoot, "test-artifacts", `bench-scale-${options.model}.json`);
-  writeFileSync(json, `${JSON.stringify({ measuredAt: startedAt.toISOString(), wallMs, machine, options, results, failures }, null, 2)}\n`);
+  writeFileSync(json, `${JSON.stringify(saved, null, 2)}\n`);
   log(`figures written to ${json}`);
-  if (options.docs && results.length > 0) {
-    const md = join(repoRoot, "docs", "scale.md");
-    const date = startedAt.toISOString().slice(0, 10);
-    writeFileSync(md, markdown(results, failures, options, machine, `${date} (${startedAt.toISOString().slice(11, 16)} UTC)`, wallMs, keptNotes(md)));
-    writeFileSync(join(repoRoot, "docs", "scale.svg"), svgChart(results, `${options.model}, regtest, Bitcoin Knots 29.4, ${machine.cores} cores — ${date}`));
-    log(`wrote ${md} and docs/scale.svg`);
-  }
+  if (options.docs && results.length > 0) writeDocs(saved);
 }
-if (failures.length > 0 || results.some((r) => Object.keys(r.errors).length > 0)) process.exitCode = 1;
+
+if (options.render !== undefined) writeDocs(JSON.parse(readFileSync(options.render, "utf8")) as Saved);
+else
+  await measureAll().catch((error: unknown) => {
+    log(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  });
