@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { localNeighbourWarnings } from "../src/lab/neighbours.js";
 import { labOutputs } from "../src/plan/outputs.js";
 import { buildPlan } from "../src/plan/plan.js";
 import { loadTopology } from "../src/topology/load.js";
@@ -11,6 +12,7 @@ import { Lab } from "./lab.js";
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const config = readConfig();
 const plan = buildPlan(loadTopology(resolve(repoRoot, config.topologyFile)), config.settings);
+for (const warning of localNeighbourWarnings(plan)) void pulumi.log.warn(warning);
 new Lab(config.stack, plan, { rpcPassword: config.rpcPassword, grafanaPassword: config.grafanaPassword }, repoRoot, config.hostTls);
 
 const outputs = labOutputs(plan);

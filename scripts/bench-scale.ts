@@ -18,6 +18,7 @@ import type { Edge } from "../src/experiments/graph.js";
 import { newAddress, type LabNode } from "../src/experiments/lab.js";
 import { analysePropagation, type Observation } from "../src/experiments/propagation-analysis.js";
 import { rpcClient as labRpcClient } from "../src/experiments/rpc.js";
+import { localNeighbourLimit } from "../src/lab/neighbours.js";
 import { CHAIN_PARAMS, ZMQ_PORTS } from "../src/plan/chains.js";
 import type { RpcCredentials } from "../src/plan/rpcauth.js";
 import { nodeCapacity } from "../src/plan/stack.js";
@@ -46,6 +47,8 @@ interface Options {
   requests: number;
   floor: boolean;
   docs: boolean;
+  /** Raise the kernel's neighbour table limit (gc_thresh3) to this for the run, restoring it after. */
+  arpLimit?: number;
 }
 
 /** A measurement of one size; a stage that failed is missing, with its error under `errors`. */
@@ -201,12 +204,26 @@ function arpCache(): { entries: number; tableFulls: number } {
   }
 }
 
-function gcThresh3(): number {
+
+const ARP_SYSCTLS = [1, 2, 3].map((i) => `/proc/sys/net/ipv4/neigh/default/gc_thresh${i}`);
+
+/** Sets gc_thresh1/2/3 to limit/4, limit/2, limit (host-wide); returns what puts the old values back. */
+function raiseArpLimit(limit: number | undefined): () => void {
+  if (limit === undefined) return () => undefined;
+  const old = ARP_SYSCTLS.map((file) => readFileSync(file, "utf8").trim());
   try {
-    return Number(readFileSync("/proc/sys/net/ipv4/neigh/default/gc_thresh3", "utf8").trim());
-  } catch {
-    return Number.NaN;
+    ARP_SYSCTLS.forEach((file, i) => writeFileSync(file, String(Math.floor(limit / 2 ** (2 - i)))));
+  } catch (error) {
+    throw new Error(`--arp-limit: cannot write ${ARP_SYSCTLS.join(", ")} (needs root): ${error instanceof Error ? error.message : String(error)}`);
   }
+  log(`neighbour table limits raised to ${limit / 4}/${limit / 2}/${limit} (were ${old.join("/")}) for this run`);
+  let restored = false;
+  return () => {
+    if (restored) return;
+    restored = true;
+    ARP_SYSCTLS.forEach((file, i) => writeFileSync(file, old[i]!));
+    log(`neighbour table limits restored to ${old.join("/")}`);
+  };
 }
 
 /** Containers labelled with the stack, by the engine the docker CLI talks to. */
@@ -306,7 +323,7 @@ async function benchOne(n: number, options: Options, work: string, stateDir: str
     return {
       n, edges: plan.edges.length, rig,
       ...(floorResult ? { floor: floorResult } : {}), ...(memoryMiB ? { memoryMiB } : {}), ...(propagation ?? {}), ...(viewer ? { viewer } : {}),
-      neighbour: { peakEntries, gcThresh3: gcThresh3(), tableFulls: arpCache().tableFulls - arpAtStart.tableFulls },
+      neighbour: { peakEntries, gcThresh3: localNeighbourLimit() ?? Number.NaN, tableFulls: arpCache().tableFulls - arpAtStart.tableFulls },
       errors,
     };
   } finally {
@@ -466,7 +483,7 @@ interface Machine {
 
 function markdown(results: Result[], failures: Failure[], options: Options, machine: Machine, measuredAt: string, wallMs: number, notes: string): string {
   const command = `npx tsx scripts/bench-scale.ts --sizes ${options.sizes.join(",")} --model ${options.model}` +
-    `${options.blocks !== 5 ? ` --blocks ${options.blocks}` : ""}${options.idle !== 20 ? ` --idle ${options.idle}` : ""}${options.requests !== 20 ? ` --requests ${options.requests}` : ""}${options.floor ? "" : " --no-floor"}`;
+    `${options.blocks !== 5 ? ` --blocks ${options.blocks}` : ""}${options.idle !== 20 ? ` --idle ${options.idle}` : ""}${options.requests !== 20 ? ` --requests ${options.requests}` : ""}${options.floor ? "" : " --no-floor"}${options.arpLimit ? ` --arp-limit ${options.arpLimit}` : ""}`;
   const facts: string[] = [];
   /** The first and the last size that have the figure, if they differ. */
   const span = <T>(pick: (r: Result) => T | undefined): [Result & { v: T }, Result & { v: T }] | undefined => {
@@ -594,6 +611,7 @@ const program = new Command("bench-scale")
   .option("--requests <n>", "viewer polls and /api/graph requests to time", whole, 20)
   .option("--no-floor", "skip the plain docker run floor")
   .option("--no-docs", "do not write docs/scale.md and docs/scale.svg")
+  .option("--arp-limit <n>", "as root: raise net.ipv4.neigh.default.gc_thresh1/2/3 to n/4, n/2, n for the run (restored after); 200 nodes need about 1,400 entries", whole)
   .option("--render <json>", "measure nothing: write docs/scale.md and docs/scale.svg from a saved run (test-artifacts/bench-scale-<model>.json)")
   .parse();
 const options = program.opts<Options & { render?: string }>();
@@ -624,12 +642,14 @@ async function measureAll(): Promise<void> {
     await removeStack(SCALE.stack, stateDir);
     if (options.floor) await removeStack(FLOOR.stack, stateDir);
   };
+  const restoreArp = raiseArpLimit(options.arpLimit);
   let interrupted = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const)
     process.once(signal, () => {
       interrupted = true;
       log(`${signal}: cleaning up`);
       void cleanUp().finally(() => {
+        restoreArp();
         rmSync(work, { recursive: true, force: true });
         process.exit(130);
       });
@@ -664,6 +684,7 @@ async function measureAll(): Promise<void> {
     }
   } finally {
     await cleanUp();
+    restoreArp();
     rmSync(work, { recursive: true, force: true });
   }
   const wallMs = performance.now() - wallStart;

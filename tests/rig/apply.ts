@@ -4,6 +4,7 @@
 import type { RpcCredentials } from "../../src/plan/rpcauth.js";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
+import { localNeighbourWarnings } from "../../src/lab/neighbours.js";
 import type { EdgePlan, LabPlan, NodePlan, ServiceName } from "../../src/plan/types.js";
 import { bitcoinCliOn, docker, inspectContainer, inspectNetwork, removeContainer, removeNetwork, removeVolume } from "./docker.js";
 import { createService, removeService, selectServices, serviceRunning } from "./services.js";
@@ -74,6 +75,7 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
   const limit = options.concurrency ?? 6;
   const stateDir = options.stateDir;
   checkCredentials(plan, options.credentials);
+  for (const warning of localNeighbourWarnings(plan)) log(`warning: ${warning}`);
 
   const started = Date.now();
   const services = selectServices(plan.services, options.services ?? []);
