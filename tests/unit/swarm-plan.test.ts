@@ -68,7 +68,7 @@ describe("a lab in swarm mode", () => {
     const plan = swarmPlan();
     // A stand-in `docker` on PATH: h2 does not answer, the local engine has no task, h3 runs it.
     const bin = mkdtempSync(join(tmpdir(), "netlab-fake-docker-"));
-    writeFileSync(join(bin, "docker"), '#!/bin/sh\ncase "$*" in *ssh://*) exit 1 ;; *tcp://*" ps "*) echo c3 ;; *" ps "*) ;; *) echo "ran: $*" ;; esac\n', { mode: 0o755 });
+    writeFileSync(join(bin, "docker"), '#!/bin/sh\ncase "$*" in *ssh://*) exit 1 ;; *tcp://*"ps -q"*) echo c3 ;; *"ps -q"*) ;; *) echo "ran: $*" ;; esac\n', { mode: 0o755 });
     const edge = plan.edges.find((e) => e.from === "n2")!;
     const out = execFileSync("sh", ["-c", edge.create], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
     expect(out.trim()).toBe(`ran: -H tcp://192.168.50.13:2376 exec c3 netlab-edge add ${edge.target}`);
