@@ -2,7 +2,7 @@
 // namespaces, one Swarm): every node a service pinned to its planned host, edges by service name across hosts,
 // blocks across hosts, the viewer on the overlay; then a worker host crashes, its nodes' label goes to the
 // other hosts, the Swarm reschedules them there and the lab heals. Also deploys the same topology on the local
-// engine (plain mode) to compare deploy times. Needs root and the images (images/build.sh).
+// engine and as plain containers over the same three daemons, to compare deploy times. Needs root and the images (images/build.sh).
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -67,6 +67,8 @@ async function blockEverywhere(hash: string): Promise<Record<string, number>> {
   return arrival;
 }
 
+const swarmPlan = (topology: string) => buildPlan(parseTopology(topology, "nine.yaml"), stackSettings(STACK, { rpcAuth: credentials.auth, subnet: SUBNET, portBase: PORT_BASE, hosts: HOSTS, mode: "swarm" }));
+
 async function mine(node: string): Promise<string> {
   const address = await cli<string>(node, "-rpcwallet=miner", "getnewaddress");
   return (await cli<string[]>(node, "generatetoaddress", "1", address))[0]!;
@@ -82,12 +84,22 @@ describe.skipIf(!isRoot)("a 9-node lab as a Swarm over three hosts", () => {
     const started = Date.now();
     await hostsScript("up", "--hosts", "3", "--swarm", "--images", `${BITCOIND},${VIEWER_IMAGE}`);
     figures.hostsUpMs = Date.now() - started;
+    // For the deploy-time comparison: the same lab as plain containers over the same three daemons first.
+    const plainState = mkdtempSync(join(tmpdir(), "netlab-rig-swarm-plain-"));
+    try {
+      const plainCredentials = generateRpcCredentials();
+      const plainPlan = buildPlan(parseTopology(TOPOLOGY, "nine.yaml"), stackSettings(STACK, { rpcAuth: plainCredentials.auth, subnet: SUBNET, portBase: PORT_BASE, hosts: HOSTS, monitoring: false }));
+      figures.containersOnThreeUp = (await up(plainPlan, { credentials: plainCredentials, stateDir: plainState })).timings;
+    } finally {
+      await down(STACK, { stateDir: plainState, endpoints: HOSTS.map((h) => h.docker) });
+      rmSync(plainState, { recursive: true, force: true });
+    }
     credentials = generateRpcCredentials();
-    plan = buildPlan(parseTopology(TOPOLOGY, "nine.yaml"), stackSettings(STACK, { rpcAuth: credentials.auth, subnet: SUBNET, portBase: PORT_BASE, hosts: HOSTS, mode: "swarm" }));
+    plan = swarmPlan(TOPOLOGY);
     report = await up(plan, { credentials, stateDir, services: ["viewer"] });
     figures.swarmUp = report.timings;
     tasks = await locateTasks(plan);
-  }, 420_000);
+  }, 540_000);
 
   afterAll(async () => {
     try {
@@ -143,6 +155,21 @@ describe.skipIf(!isRoot)("a 9-node lab as a Swarm over three hosts", () => {
     );
     expect(graph.map((n) => `${n.id}@${n.host}`).sort()).toEqual(plan.nodes.map((n) => `${n.node}@${n.host}`).sort());
   });
+
+  it("re-applies an added edge: only the dialling node's service is replaced, and it keeps its chain", async () => {
+    const grown = swarmPlan(`${TOPOLOGY}  - { from: n4, to: n9 }\n`);
+    const again = await up(grown, { credentials, stateDir, services: ["viewer"] });
+    figures.reapplyEdge = again.timings;
+    expect(again.replaced).toEqual(["n4"]);
+    expect(again.created).toEqual([]);
+    expect(again.unchanged).toHaveLength(8);
+    expect(again.edgesCreated).toEqual(["n4-to-n9"]);
+    plan = grown;
+    tasks = await locateTasks(plan);
+    expect(tasks.get("n4")!.host).toBe("h1");
+    expect(await manualOutbound(tasks.get("n4")!.container, tasks.get("n4")!.endpoint)).toEqual(expect.arrayContaining(["t-swarm-n3:18444", "t-swarm-n9:18444"]));
+    expect(await cli<number>("n4", "getblockcount")).toBe(102);
+  }, 240_000);
 
   it("moves a crashed worker's nodes to the other hosts, and the lab heals", async () => {
     const victim = "h3";

@@ -1,7 +1,7 @@
 // `up` for a plan in swarm mode: label the Swarm nodes, create the overlay and one service per node on the
 // manager, wait for every task on its planned host to answer RPC, then run the plan's edge and bootstrap
 // commands, wait for the edges, and start the chosen services as containers on the manager's overlay.
-// Re-applying replaces only services whose spec changed.
+// Re-applying replaces only services whose spec changed, removes those of removed nodes and deletes stale edges.
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import type { LabPlan } from "../../src/plan/types.js";
@@ -10,9 +10,9 @@ import { bitcoinCliOn, docker, inspectNetwork } from "./docker.js";
 import { createService, removeService, selectServices, serviceRunning } from "./services.js";
 import { runShell } from "./shell.js";
 import { emptyState, readState, writeState } from "./state.js";
-import { labelSwarmNodes, managerEndpoint, overlayCreateOptions, serviceSpec, waitTasks, type TaskLocation } from "./swarm.js";
+import { labelSwarmNodes, managerEndpoint, overlayCreateOptions, serviceSpec, waitServiceGone, waitSwarmEdges, waitTasks, type TaskLocation } from "./swarm.js";
 import { mapLimit, sameSpec, seconds, stderrLogger } from "./util.js";
-import { waitEdgesConnected, waitHealthy } from "./wait.js";
+import { waitHealthy } from "./wait.js";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../..");
 
@@ -42,6 +42,24 @@ export async function upSwarm(plan: LabPlan, options: UpOptions): Promise<UpRepo
     timings: { containers: 0, healthy: 0, edges: 0, bootstrap: 0, connected: 0, services: 0, total: 0 },
   };
 
+  // Edges that are gone or changed: their old `delete` (it finds the task wherever it runs).
+  const plannedEdges = new Map(plan.edges.map((edge) => [edge.name, edge] as const));
+  for (const edge of Object.values(state.edges).filter((edge) => !sameSpec(plannedEdges.get(edge.name), edge))) {
+    await runShell(`delete edge ${edge.name}`, edge.delete).catch((error: Error) => log(`edge ${edge.name}: ${error.message}`));
+    delete state.edges[edge.name];
+    report.edgesDeleted.push(edge.name);
+  }
+  // Nodes that are gone: their service. Their volumes stay on whichever host ran them until `down`.
+  const listed = (await engine.listServices({ filters: { label: [`netlab.stack=${plan.stack}`] } })) as unknown as { ID: string; Spec: { Name: string } }[];
+  const existing = new Map(listed.map((s) => [s.Spec.Name, s.ID] as const));
+  for (const gone of Object.values(state.nodes).filter((node) => !plan.nodes.some((n) => n.node === node.node))) {
+    const id = existing.get(gone.swarm?.service ?? gone.container);
+    if (id !== undefined) await engine.getService(id).remove();
+    delete state.nodes[gone.node];
+    report.removed.push(gone.node);
+  }
+  save();
+
   await labelSwarmNodes(plan);
   if ((await inspectNetwork(plan.network.name, manager)) === undefined) {
     await engine.createNetwork(overlayCreateOptions(plan.network));
@@ -50,12 +68,15 @@ export async function upSwarm(plan: LabPlan, options: UpOptions): Promise<UpRepo
   state.network = plan.network;
 
   const servicesStarted = Date.now();
-  const existing = new Map(((await engine.listServices({ filters: { label: [`netlab.stack=${plan.stack}`] } })) as unknown as { ID: string; Spec: { Name: string } }[]).map((s) => [s.Spec.Name, s.ID] as const));
   const volumeLabels = new Map(plan.volumes.map((v) => [v.name, v.labels] as const));
   await mapLimit(plan.nodes, limit, async (node) => {
     const id = existing.get(node.swarm!.service);
     if (id !== undefined && sameSpec(state.nodes[node.node], node)) return void report.unchanged.push(node.node);
-    if (id !== undefined) await engine.getService(id).remove();
+    if (id !== undefined) {
+      // The old task must stop before a new one opens the same volume.
+      await engine.getService(id).remove();
+      await waitServiceGone(plan, node.swarm!.service);
+    }
     await engine.createService(serviceSpec(node, volumeLabels.get(node.volume.name) ?? {}));
     state.nodes[node.node] = node;
     (id === undefined ? report.created : report.replaced).push(node.node);
@@ -65,7 +86,7 @@ export async function upSwarm(plan: LabPlan, options: UpOptions): Promise<UpRepo
   log(`${plan.nodes.length} services: ${report.created.length} created, ${report.replaced.length} replaced, ${report.unchanged.length} unchanged (${seconds(report.timings.containers)})`);
 
   const healthStarted = Date.now();
-  let tasks = await waitTasks(plan, options.healthTimeoutMs ?? 180_000, async (task) => {
+  await waitTasks(plan, options.healthTimeoutMs ?? 180_000, async (task) => {
     await bitcoinCliOn(task.endpoint, task.container, "getblockchaininfo");
     return true;
   });
@@ -93,9 +114,7 @@ export async function upSwarm(plan: LabPlan, options: UpOptions): Promise<UpRepo
   report.timings.bootstrap = Date.now() - bootstrapStarted;
 
   const connectStarted = Date.now();
-  tasks = await waitTasks(plan, 10_000, async () => true);
-  const { containers, endpoints } = taskMaps(tasks);
-  await waitEdgesConnected(plan.edges, containers, options.edgeTimeoutMs ?? 150_000, endpoints);
+  await waitSwarmEdges(plan, options.edgeTimeoutMs ?? 150_000);
   report.timings.connected = Date.now() - connectStarted;
 
   const labServicesStarted = Date.now();

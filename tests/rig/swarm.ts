@@ -3,7 +3,7 @@
 // asking the manager where it runs. Commands (edges, bootstrap) are the plan's shell strings, as in plain mode.
 import type Docker from "dockerode";
 import type { LabPlan, NetworkPlan, NodePlan } from "../../src/plan/types.js";
-import { docker } from "./docker.js";
+import { bitcoinCliOn, docker } from "./docker.js";
 import { durationNs } from "./duration.js";
 import { poll } from "./util.js";
 
@@ -150,4 +150,45 @@ export async function removeServices(stack: string, endpoint: string | undefined
     names.push(info.Spec.Name);
   }
   return names;
+}
+
+/** Waits until no container of the service is left on any host that answers (a removed service's task stops first). */
+export async function waitServiceGone(plan: LabPlan, service: string, timeoutMs = 120_000): Promise<void> {
+  await poll(
+    `the containers of service ${service} to go`,
+    async () => {
+      const left = await Promise.all(
+        plan.hosts.map((host) =>
+          docker(host.docker)
+            .listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${service}`] } })
+            .then((list) => list.length, () => 0),
+        ),
+      );
+      return left.every((n) => n === 0) ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+}
+
+/** Waits until every planned edge shows as a manual outbound connection, locating the tasks again on each round. */
+export async function waitSwarmEdges(plan: LabPlan, timeoutMs: number): Promise<void> {
+  let missing = plan.edges;
+  await poll(
+    `${plan.edges.length} edges to connect`,
+    async () => {
+      const tasks = await locateTasks(plan);
+      const connected = await Promise.all(
+        plan.nodes.map(async (node) => {
+          const task = tasks.get(node.node);
+          if (task === undefined) return [node.node, new Set<string>()] as const;
+          const peers = await bitcoinCliOn<{ addr: string; inbound: boolean; connection_type: string }[]>(task.endpoint, task.container, "getpeerinfo").catch(() => []);
+          return [node.node, new Set(peers.filter((p) => !p.inbound && p.connection_type === "manual").map((p) => p.addr))] as const;
+        }),
+      );
+      const byNode = new Map(connected);
+      missing = plan.edges.filter((edge) => !byNode.get(edge.from)?.has(edge.target));
+      return missing.length === 0 ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 500, describe: async () => `not connected: ${missing.map((edge) => edge.name).join(", ")}` },
+  );
 }
