@@ -17,7 +17,7 @@ import type { LabPlan } from "../../src/plan/types.js";
 import { parseTopology } from "../../src/topology/load.js";
 import { bitcoinCliOn, down, execIn, manualOutbound, poll, up, type UpReport } from "../rig/index.js";
 import { taskMaps } from "../rig/apply-swarm.js";
-import { addNodeLabel, locateTasks, managerEndpoint, type TaskLocation } from "../rig/swarm.js";
+import { adoptHost, locateTasks, managerEndpoint, type TaskLocation } from "../rig/swarm.js";
 import { unconnectedEdges } from "../rig/wait.js";
 import { REPO_ROOT, writeArtifact } from "./lab.js";
 
@@ -192,9 +192,7 @@ describe.skipIf(!isRoot)("a 9-node lab as a Swarm over three hosts", () => {
     });
     const nodeDownMs = Date.now() - started;
     // Failover: the surviving hosts take the victim's label, so its nodes' constraint matches them.
-    const survivors = plan.swarm!.nodes.filter((n) => n.host !== victim);
-    const ids = (await run("docker", ["-H", manager, "node", "ls", "--format", "{{.ID}} {{.Hostname}}"])).stdout.trim().split("\n").map((l) => l.split(" "));
-    for (const survivor of survivors) await addNodeLabel(plan, ids.find(([, hostname]) => hostname === survivor.hostname)![0]!, `netlab.takes.${victim}`);
+    expect(await adoptHost(plan, victim)).toEqual(["h1", "h2"]);
 
     tasks = await poll(
       "the moved nodes to run elsewhere and answer RPC",

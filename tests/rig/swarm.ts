@@ -85,6 +85,18 @@ export async function addNodeLabel(plan: LabPlan, nodeId: string, label: string)
   await node.update({ version: info.Version.Index, ...info.Spec, Labels: { ...info.Spec.Labels, [label]: "true" } });
 }
 
+/** Failover: every other host's Swarm node takes `host`'s label, so the Swarm may run that host's nodes there. */
+export async function adoptHost(plan: LabPlan, host: string): Promise<string[]> {
+  const nodes = (await docker(managerEndpoint(plan)).listNodes()) as { ID: string; Description: { Hostname: string } }[];
+  const label = plan.swarm!.nodes.find((n) => n.host === host)!.label;
+  const takers = plan.swarm!.nodes.filter((n) => n.host !== host);
+  for (const taker of takers) {
+    const node = nodes.find((n) => n.Description.Hostname === taker.hostname);
+    if (node !== undefined) await addNodeLabel(plan, node.ID, label);
+  }
+  return takers.map((taker) => taker.host);
+}
+
 export interface TaskLocation {
   node: string;
   /** Stack host the task runs on. */
