@@ -15,7 +15,7 @@ import {
   nodeCapacity,
   type StackSettings,
 } from "./stack.js";
-import type { BootstrapStep, EdgePlan, ImagePlan, Labels, LabPlan, NodePlan } from "./types.js";
+import type { BootstrapStep, EdgePlan, HealthcheckPlan, ImagePlan, Labels, LabPlan, NodePlan } from "./types.js";
 
 export const IMAGE_REPOSITORY = "bitcoin-netlab/bitcoind";
 export const BITCOIND_CONTEXT = "images/bitcoind";
@@ -80,6 +80,10 @@ function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings
   return [...options].flatMap(([key, values]) => values.map((value) => `-${key}=${value}`));
 }
 
+function nodeHealthcheck(): HealthcheckPlan {
+  return { test: ["CMD", "bitcoin-cli", "-rpcclienttimeout=5", "getblockchaininfo"], interval: "10s", timeout: "10s", retries: 3, startPeriod: "120s", startInterval: "1s" };
+}
+
 function labelsFor(settings: StackSettings, node: LabNode): Labels {
   return {
     "netlab.stack": settings.stack,
@@ -125,14 +129,7 @@ function nodePlan(node: LabNode, index: number, topology: Topology, settings: St
       ...(publishP2p ? [{ internal: chain.p2pPort, external: p2pHostPort, ip: p2pBind, protocol: "tcp" as const }] : []),
     ],
     volume: { name: `${container}-data`, containerPath: DATA_DIR },
-    healthcheck: {
-      test: ["CMD", "bitcoin-cli", "-rpcclienttimeout=5", "getblockchaininfo"],
-      interval: "10s",
-      timeout: "10s",
-      retries: 3,
-      startPeriod: "120s",
-      startInterval: "1s",
-    },
+    healthcheck: nodeHealthcheck(),
     restart: "unless-stopped",
     stopTimeout: chain.public ? 300 : 60,
     stopSignal: "SIGTERM",
@@ -172,14 +169,7 @@ function swarmNodePlan(node: LabNode, index: number, topology: Topology, setting
     ip: service,
     ports: publishP2p ? [{ internal: chain.p2pPort, external: p2pHostPort, ip: "0.0.0.0", protocol: "tcp" }] : [],
     volume: { name: `${service}-data`, containerPath: DATA_DIR },
-    healthcheck: {
-      test: ["CMD", "bitcoin-cli", "-rpcclienttimeout=5", "getblockchaininfo"],
-      interval: "10s",
-      timeout: "10s",
-      retries: 3,
-      startPeriod: "120s",
-      startInterval: "1s",
-    },
+    healthcheck: nodeHealthcheck(),
     swarm: swarmTask(service, host),
     restart: "unless-stopped",
     stopTimeout: chain.public ? 300 : 60,
