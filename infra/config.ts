@@ -42,6 +42,7 @@ export function readConfig(): LabConfig {
   const monitoring = config.getBoolean("monitoring");
   const metricsInterval = config.getNumber("metricsInterval");
   const hosts = config.getObject<HostSpec[]>("hosts");
+  const mode = config.get("mode") as StackSettings["mode"];
   const settings = stackSettings(stack, {
     rpcAuth,
     subnet: config.get("subnet"),
@@ -50,6 +51,7 @@ export function readConfig(): LabConfig {
     ...(monitoring === undefined ? {} : { monitoring }),
     ...(metricsInterval === undefined ? {} : { metricsInterval }),
     ...(hosts === undefined ? {} : { hosts }),
+    ...(mode === undefined ? {} : { mode }),
   });
   const rpcUser = rpcAuth.split(":")[0]!;
   const rpcPassword = config.requireSecret("rpcPassword");

@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import type { Labels, NodePlan, ServicePlan } from "../src/plan/types.js";
 
 /** @pulumi/docker takes labels as a list of {label, value}. */
@@ -11,10 +12,12 @@ export function containerBasics(plan: NodePlan | ServicePlan) {
     name: plan.container,
     hostname: plan.hostname,
     image: plan.image,
+    ...("entrypoint" in plan && plan.entrypoint ? { entrypoints: plan.entrypoint } : {}),
     command: plan.command,
     envs: plan.env,
     labels: dockerLabels(plan.labels),
-    networksAdvanced: [{ name: plan.network, ipv4Address: plan.ip }],
+    // Swarm mode plans services on the overlay by name, not address.
+    networksAdvanced: [isIPv4(plan.ip) ? { name: plan.network, ipv4Address: plan.ip } : { name: plan.network }],
     ports: plan.ports.map(({ internal, external, ip, protocol }) => ({ internal, external, ip, protocol })),
   };
 }

@@ -7,11 +7,12 @@ import { LabEdge } from "./edge.js";
 import { LabImages } from "./images.js";
 import { LabNetwork } from "./network.js";
 import { BitcoinNode } from "./node.js";
+import { SwarmNode } from "./swarm-node.js";
 import { LabService, type StackSecrets } from "./service.js";
 
 /** A whole lab: images, network, nodes, edges, bootstrap and services, one resource per planned item. */
 export class Lab extends pulumi.ComponentResource {
-  readonly nodes: Record<string, BitcoinNode> = {};
+  readonly nodes: Record<string, BitcoinNode | SwarmNode> = {};
   readonly edges: LabEdge[] = [];
 
   constructor(
@@ -23,7 +24,9 @@ export class Lab extends pulumi.ComponentResource {
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super("netlab:index:Lab", name, {}, opts);
-    // Per Docker host: its provider (none for the local engine), the images and the lab network.
+    // Per Docker host: its provider (none for the local engine), the images and the lab network. In swarm mode
+    // every host builds its images (no registry) and the manager (the first host) the one overlay.
+    const swarm = plan.swarm !== undefined;
     const hosts = new Map(
       plan.hosts.map((host, i) => {
         const suffix = i === 0 ? "" : `-${host.name}`;
@@ -33,25 +36,33 @@ export class Lab extends pulumi.ComponentResource {
         const provider = host.docker === undefined ? undefined : new docker.Provider(`${name}-host-${host.name}`, { host: host.docker, ...tls }, { parent: this });
         const options = { parent: this, ...(provider ? { providers: { docker: provider } } : {}) };
         const images = new LabImages(`${name}-images${suffix}`, plan.images.filter((image) => host.images.includes(image.name)), repoRoot, options);
-        const network = new LabNetwork(`${name}-net${suffix}`, plan.network, options);
+        const network = swarm && i > 0 ? undefined : new LabNetwork(`${name}-net${suffix}`, plan.network, options);
         return [host.name, { provider, images, network }] as const;
       }),
     );
     const onHost = (host: string) => {
       const { provider, images, network } = hosts.get(host)!;
-      return { parent: this, dependsOn: [network, images], ...(provider ? { providers: { docker: provider } } : {}) };
+      return { parent: this, dependsOn: [network ?? hosts.get(plan.hosts[0]!.name)!.network!, images], ...(provider ? { providers: { docker: provider } } : {}) };
+    };
+    const manager = plan.hosts[0]!.name;
+    // A service goes through the manager, once every host has the images its task may need.
+    const onManager = () => {
+      const options = onHost(manager);
+      return { ...options, dependsOn: [...options.dependsOn, ...[...hosts.values()].map((h) => h.images)] };
     };
     const volumeLabels = new Map(plan.volumes.map((volume) => [volume.name, volume.labels] as const));
     for (const node of plan.nodes) {
-      this.nodes[node.node] = new BitcoinNode(`${name}-${node.node}`, node, volumeLabels.get(node.volume.name) ?? {}, onHost(node.host));
+      const labels = volumeLabels.get(node.volume.name) ?? {};
+      this.nodes[node.node] = node.swarm ? new SwarmNode(`${name}-${node.node}`, node, labels, onManager()) : new BitcoinNode(`${name}-${node.node}`, node, labels, onHost(node.host));
     }
+    const running = (node: BitcoinNode | SwarmNode): pulumi.Resource => (node instanceof SwarmNode ? node.service : node.container);
     for (const edge of plan.edges) {
       const from = this.nodes[edge.from]!;
       const to = this.nodes[edge.to]!;
-      this.edges.push(new LabEdge(`${name}-${edge.name}`, edge, { parent: this, dependsOn: [from.container, to.container] }));
+      this.edges.push(new LabEdge(`${name}-${edge.name}`, edge, { parent: this, dependsOn: [running(from), running(to)] }));
     }
     // Bootstrap after every edge, one step after the other, so the first blocks reach the whole lab.
-    let previous: pulumi.Resource[] = [...this.edges, ...Object.values(this.nodes).map((node) => node.container)];
+    let previous: pulumi.Resource[] = [...this.edges, ...Object.values(this.nodes).map(running)];
     for (const step of plan.bootstrap) {
       const resource = new command.local.Command(`${name}-${step.name}`, { create: step.create }, { parent: this, dependsOn: previous });
       previous = [resource];
@@ -61,7 +72,7 @@ export class Lab extends pulumi.ComponentResource {
     for (const service of plan.services) {
       new LabService(`${name}-${service.service}`, service, volumeLabels.get(service.volume?.name ?? "") ?? {}, secrets, repoRoot, {
         ...servicesHost,
-        dependsOn: [...servicesHost.dependsOn, ...Object.values(this.nodes).map((node) => node.container)],
+        dependsOn: [...servicesHost.dependsOn, ...Object.values(this.nodes).map(running)],
       });
     }
     this.registerOutputs({});

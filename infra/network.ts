@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NetworkPlan } from "../src/plan/types.js";
 import { dockerLabels } from "./container.js";
 
-/** The stack's bridge network with its fixed subnet. */
+/** The stack's network with its fixed subnet: a bridge per host, or in swarm mode one attachable overlay. */
 export class LabNetwork extends pulumi.ComponentResource {
   readonly network: docker.Network;
 
@@ -14,6 +14,7 @@ export class LabNetwork extends pulumi.ComponentResource {
       {
         name: plan.name,
         driver: plan.driver,
+        ...(plan.attachable ? { attachable: true } : {}),
         ipamConfigs: [{ subnet: plan.subnet, gateway: plan.gateway }],
         labels: dockerLabels(plan.labels),
       },

@@ -14,6 +14,8 @@ export interface HostSpec {
   labels?: Record<string, string>;
   /** At most this many nodes on the host. */
   maxNodes?: number;
+  /** Swarm mode: the host's Swarm node hostname (`docker node ls`); default its name. */
+  swarmNode?: string;
 }
 
 /** A stack without hosts runs on the local engine. */
@@ -30,6 +32,7 @@ export function checkHosts(hosts: HostSpec[]): string[] {
     seen.add(host.name);
     if (host.docker !== undefined && !/^(unix|ssh|tcp):\/\/\S+$/.test(host.docker)) problems.push(`${at}.docker "${host.docker}" must be a unix://, ssh:// or tcp:// Docker endpoint`);
     if (!ipaddr.IPv4.isValid(host.address ?? "")) problems.push(`${at}.address "${host.address}" must be the IPv4 address other hosts reach it at`);
+    if (host.swarmNode !== undefined && !/^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/.test(host.swarmNode)) problems.push(`${at}.swarmNode "${host.swarmNode}" must be a hostname`);
     if (host.maxNodes !== undefined && !(Number.isInteger(host.maxNodes) && host.maxNodes >= 1)) problems.push(`${at}.maxNodes must be a whole number of at least 1`);
   }
   return problems;

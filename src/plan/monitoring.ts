@@ -53,7 +53,8 @@ function service(
     env: [],
     labels: { "netlab.stack": settings.stack, "netlab.service": name },
     network,
-    ip: addressAt(settings.subnet, SERVICE_OFFSETS[name]),
+    // On a Swarm's overlay, fixed addresses could clash with the tasks' (given by the Swarm): names instead.
+    ip: settings.mode === "swarm" ? container : addressAt(settings.subnet, SERVICE_OFFSETS[name]),
     ports: [],
     volume: undefined,
     files: [],
@@ -67,10 +68,28 @@ function service(
 
 const hostUrl = (settings: StackSettings, name: keyof typeof SERVICE_PORT_OFFSETS) => `http://127.0.0.1:${settings.portBase + SERVICE_PORT_OFFSETS[name]}`;
 
-export function servicesPlan(plan: Pick<LabPlan, "chain" | "rpcUser">, settings: StackSettings, network: string): ServicePlan[] {
+export const LAB_FILE = "/etc/netlab/lab.json";
+
+/** The viewer of a Swarm lab: nodes from a lab file (the plan's nodes and edges), RPC at their service names. */
+function swarmViewer(settings: StackSettings, labFile: string, grafanaUrl: string): Partial<ServicePlan> {
+  const viewer = `exec node /opt/netlab/netlab.cjs viewer --stack ${settings.stack} --plan ${LAB_FILE} --host 0.0.0.0 --port ${PORTS.viewer} --grafana ${grafanaUrl}`;
+  return {
+    // The password goes from its file into the viewer's environment only, never into the container's config.
+    entrypoint: ["sh", "-c", `NETLAB_RPC_PASSWORD="$(cat ${RPC_PASSWORD_FILE})" ${viewer}`],
+    command: [],
+    files: [
+      { path: RPC_PASSWORD_FILE, secret: "rpcPassword" },
+      { path: LAB_FILE, content: labFile },
+    ],
+    mounts: [],
+  };
+}
+
+/** `labFile`: swarm mode's description of the nodes for the viewer. */
+export function servicesPlan(plan: Pick<LabPlan, "chain" | "rpcUser">, settings: StackSettings, network: string, labFile?: string): ServicePlan[] {
   if (settings.monitoring === false) return [];
   const rpcPort = CHAIN_PARAMS[plan.chain].rpcPort;
-  const graphiteIp = addressAt(settings.subnet, SERVICE_OFFSETS.graphite);
+  const graphiteIp = settings.mode === "swarm" ? `${settings.stack}-graphite` : addressAt(settings.subnet, SERVICE_OFFSETS.graphite);
   const grafanaUrl = hostUrl(settings, "grafana");
 
   const exporterConfig: ExporterFileConfig = {
@@ -141,6 +160,7 @@ export function servicesPlan(plan: Pick<LabPlan, "chain" | "rpcUser">, settings:
       mounts: [DOCKER_SOCKET],
       ports: [{ internal: PORTS.viewer, external: settings.portBase + SERVICE_PORT_OFFSETS.viewer, ip: "127.0.0.1", protocol: "tcp" }],
       url: hostUrl(settings, "viewer"),
+      ...(labFile === undefined ? {} : swarmViewer(settings, labFile, grafanaUrl)),
     }),
   ];
 }

@@ -6,6 +6,7 @@ import type { OptionValue } from "../topology/schema.js";
 import { CHAIN_PARAMS, ZMQ_PORTS } from "./chains.js";
 import { LOCAL_HOST, dockerCli, placeNodes, type HostSpec } from "./hosts.js";
 import { SERVICE_IMAGES, servicesPlan } from "./monitoring.js";
+import { swarmPlan, swarmTask, taskExec } from "./swarm.js";
 import {
   FIRST_NODE_OFFSET,
   P2P_PORT_OFFSET,
@@ -14,7 +15,7 @@ import {
   nodeCapacity,
   type StackSettings,
 } from "./stack.js";
-import type { BootstrapStep, EdgePlan, ImagePlan, Labels, LabPlan, NodePlan } from "./types.js";
+import type { BootstrapStep, EdgePlan, HealthcheckPlan, ImagePlan, Labels, LabPlan, NodePlan } from "./types.js";
 
 export const IMAGE_REPOSITORY = "bitcoin-netlab/bitcoind";
 export const BITCOIND_CONTEXT = "images/bitcoind";
@@ -41,7 +42,7 @@ function optionText(value: string | number | boolean): string {
 }
 
 /** The node's bitcoind options: lab defaults first, then the topology's, with no single-value option twice. */
-function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings, otherHosts: HostSpec[]): string[] {
+function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings, otherHosts: HostSpec[], addNodes: string[]): string[] {
   const options = new Map<string, string[]>();
   const set = (key: string, ...values: (string | number)[]) => options.set(key, values.map(String));
   const regtest = topology.chain === "regtest";
@@ -73,7 +74,14 @@ function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings
     if (LIST_OPTIONS.has(key) || Array.isArray(value)) options.set(key, [...(options.get(key) ?? []), ...given]);
     else options.set(key, given);
   }
+  // Swarm mode: a task rescheduled onto another host starts with an empty volume (no kept edges), so its
+  // outbound edges are also startup options; bitcoind resolves the service names again on every attempt.
+  if (addNodes.length > 0) options.set("addnode", [...(options.get("addnode") ?? []), ...addNodes]);
   return [...options].flatMap(([key, values]) => values.map((value) => `-${key}=${value}`));
+}
+
+function nodeHealthcheck(): HealthcheckPlan {
+  return { test: ["CMD", "bitcoin-cli", "-rpcclienttimeout=5", "getblockchaininfo"], interval: "10s", timeout: "10s", retries: 3, startPeriod: "120s", startInterval: "1s" };
 }
 
 function labelsFor(settings: StackSettings, node: LabNode): Labels {
@@ -92,6 +100,7 @@ function listens(node: LabNode): boolean {
 }
 
 function nodePlan(node: LabNode, index: number, topology: Topology, settings: StackSettings, network: string, host: HostSpec, hosts: HostSpec[]): NodePlan {
+  if (settings.mode === "swarm") return swarmNodePlan(node, index, topology, settings, network, host);
   const chain = CHAIN_PARAMS[topology.chain];
   const ip = addressAt(settings.subnet, FIRST_NODE_OFFSET + index);
   const rpcHostPort = settings.portBase + index;
@@ -110,7 +119,7 @@ function nodePlan(node: LabNode, index: number, topology: Topology, settings: St
     implementation: node.implementation,
     version: node.version,
     role: node.role,
-    command: bitcoindArgs(node, topology, settings, multiHost ? hosts.filter((h) => h.name !== host.name) : []),
+    command: bitcoindArgs(node, topology, settings, multiHost ? hosts.filter((h) => h.name !== host.name) : [], []),
     env: [`NETLAB_STACK=${settings.stack}`, `NETLAB_NODE=${node.name}`],
     labels: labelsFor(settings, node),
     network,
@@ -120,14 +129,7 @@ function nodePlan(node: LabNode, index: number, topology: Topology, settings: St
       ...(publishP2p ? [{ internal: chain.p2pPort, external: p2pHostPort, ip: p2pBind, protocol: "tcp" as const }] : []),
     ],
     volume: { name: `${container}-data`, containerPath: DATA_DIR },
-    healthcheck: {
-      test: ["CMD", "bitcoin-cli", "-rpcclienttimeout=5", "getblockchaininfo"],
-      interval: "10s",
-      timeout: "10s",
-      retries: 3,
-      startPeriod: "120s",
-      startInterval: "1s",
-    },
+    healthcheck: nodeHealthcheck(),
     restart: "unless-stopped",
     stopTimeout: chain.public ? 300 : 60,
     stopSignal: "SIGTERM",
@@ -142,7 +144,63 @@ function nodePlan(node: LabNode, index: number, topology: Topology, settings: St
   };
 }
 
+/**
+ * A node as a Swarm service: no fixed address (the overlay's IPAM gives each task one), reached by its service
+ * name; RPC is not published (a host-mode port would bind every interface of the host), P2P only on public chains.
+ */
+function swarmNodePlan(node: LabNode, index: number, topology: Topology, settings: StackSettings, network: string, host: HostSpec): NodePlan {
+  const chain = CHAIN_PARAMS[topology.chain];
+  const service = `${settings.stack}-${node.name}`;
+  const p2pHostPort = settings.portBase + P2P_PORT_OFFSET + index;
+  const publishP2p = chain.public && listens(node);
+  const addNodes = topology.edges.filter((edge) => edge.from === node.name).map((edge) => `${settings.stack}-${edge.to}:${chain.p2pPort}`);
+  return {
+    node: node.name,
+    container: service,
+    hostname: service,
+    image: settings.imageOverrides?.[imageName(node.implementation, node.version)] ?? imageName(node.implementation, node.version),
+    implementation: node.implementation,
+    version: node.version,
+    role: node.role,
+    command: bitcoindArgs(node, topology, settings, [], addNodes),
+    env: [`NETLAB_STACK=${settings.stack}`, `NETLAB_NODE=${node.name}`],
+    labels: labelsFor(settings, node),
+    network,
+    ip: service,
+    ports: publishP2p ? [{ internal: chain.p2pPort, external: p2pHostPort, ip: "0.0.0.0", protocol: "tcp" }] : [],
+    volume: { name: `${service}-data`, containerPath: DATA_DIR },
+    healthcheck: nodeHealthcheck(),
+    swarm: swarmTask(service, host),
+    restart: "unless-stopped",
+    stopTimeout: chain.public ? 300 : 60,
+    stopSignal: "SIGTERM",
+    init: true,
+    cpus: node.cpus,
+    memoryMb: node.memoryMb,
+    p2pAddress: `${service}:${chain.p2pPort}`,
+    rpcHostAddress: `${service}:${chain.rpcPort}`,
+    p2pHostAddress: publishP2p ? `${host.address}:${p2pHostPort}` : undefined,
+    host: host.name,
+    docker: dockerCli(host),
+  };
+}
+
+/** The command that runs `args` in a node's container: `docker exec`, or in swarm mode wherever its task runs. */
+function execIn(node: NodePlan, hosts: Map<string, HostSpec>, args: string): string {
+  if (node.swarm === undefined) return `${node.docker} exec ${node.container} ${args}`;
+  return taskExec(node.swarm.service, hosts.get(node.host)!, [...hosts.values()], args);
+}
+
 function edgePlan(from: NodePlan, to: NodePlan, hosts: Map<string, HostSpec>): EdgePlan {
+  if (from.swarm !== undefined)
+    return {
+      name: `${from.node}-to-${to.node}`,
+      from: from.node,
+      to: to.node,
+      target: to.p2pAddress,
+      create: execIn(from, hosts, `netlab-edge add ${to.p2pAddress}`),
+      delete: execIn(from, hosts, `netlab-edge remove ${to.p2pAddress}`),
+    };
   // Across hosts the dialler reaches the target through the target host's address and published port.
   const published = to.ports.find((port) => port.ip !== "127.0.0.1")?.external;
   const target = from.host === to.host ? to.p2pAddress : `${hosts.get(to.host)!.address}:${published}`;
@@ -160,18 +218,18 @@ function edgePlan(from: NodePlan, to: NodePlan, hosts: Map<string, HostSpec>): E
 export const MATURE_HEIGHT = 101;
 
 /** Regtest miners and wallets get a wallet that loads on every start; the first miner matures the chain. */
-function bootstrapPlan(topology: Topology, nodes: NodePlan[]): BootstrapStep[] {
+function bootstrapPlan(topology: Topology, nodes: NodePlan[], hosts: Map<string, HostSpec>): BootstrapStep[] {
   if (topology.chain !== "regtest") return [];
   const steps: BootstrapStep[] = nodes
     .filter((node) => node.role === "miner" || node.role === "wallet")
     .map((node) => ({
       name: `${node.node}-wallet`,
       node: node.node,
-      create: `${node.docker} exec ${node.container} netlab-bootstrap wallet ${node.role}`,
+      create: execIn(node, hosts, `netlab-bootstrap wallet ${node.role}`),
     }));
   const miner = nodes.find((node) => node.role === "miner");
   if (miner !== undefined)
-    steps.push({ name: "mature-chain", node: miner.node, create: `${miner.docker} exec ${miner.container} netlab-bootstrap mature ${MATURE_HEIGHT}` });
+    steps.push({ name: "mature-chain", node: miner.node, create: execIn(miner, hosts, `netlab-bootstrap mature ${MATURE_HEIGHT}`) });
   return steps;
 }
 
@@ -188,7 +246,9 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
   const stackHosts = settings.hosts ?? [LOCAL_HOST];
   const placement = placeNodes(topology, stackHosts);
   // Hosts in the stack's order: the first runs the services; only hosts with nodes (or the services) take part.
-  const hosts = stackHosts.filter((host, i) => i === 0 || placement.includes(host));
+  // In a Swarm every host takes part: any of them may run a node after a failover.
+  const swarm = settings.mode === "swarm";
+  const hosts = stackHosts.filter((host, i) => i === 0 || swarm || placement.includes(host));
   const nodes = topology.nodes.map((node, index) => nodePlan(node, index, topology, settings, networkName, placement[index]!, hosts));
   const byName = new Map(nodes.map((node) => [node.node, node] as const));
 
@@ -208,7 +268,9 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
   const hostByName = new Map(hosts.map((host) => [host.name, host] as const));
   const edges = topology.edges.map((edge) => edgePlan(byName.get(edge.from)!, byName.get(edge.to)!, hostByName));
   const rpcUser = settings.rpcAuth.split(":")[0]!;
-  const services = servicesPlan({ chain: topology.chain, rpcUser }, settings, networkName);
+  // The viewer of a Swarm lab learns the nodes from the plan (the manager's engine sees only its own containers).
+  const labFile = swarm ? `${JSON.stringify({ stack: settings.stack, topology: topology.name, chain: topology.chain, rpcUser, network: { name: networkName, subnet: settings.subnet }, nodes, edges }, null, 2)}\n` : undefined;
+  const services = servicesPlan({ chain: topology.chain, rpcUser }, settings, networkName, labFile);
   const serviceImages = SERVICE_IMAGES.filter((image) => services.some((s) => s.image === image.name));
   return {
     format: 1,
@@ -223,7 +285,7 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
       // What this host must have: its nodes' images, and on the first host the services'.
       images: [...serviceImages.filter(() => i === 0), ...images.values()]
         .map((image) => image.name)
-        .filter((image) => (i === 0 && serviceImages.some((s) => s.name === image)) || nodes.some((n) => n.host === host.name && n.image === image)),
+        .filter((image) => (i === 0 && serviceImages.some((s) => s.name === image)) || nodes.some((n) => (swarm || n.host === host.name) && n.image === image)),
     })),
     // Services first, so that a node with a new image or volume is appended, not inserted.
     images: [...serviceImages, ...images.values()],
@@ -231,7 +293,7 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
       name: networkName,
       subnet: settings.subnet,
       gateway: addressAt(settings.subnet, 1),
-      driver: "bridge",
+      ...(swarm ? { driver: "overlay" as const, attachable: true as const } : { driver: "bridge" as const }),
       labels: stackLabels,
     },
     volumes: [
@@ -240,8 +302,9 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
     ],
     nodes,
     edges,
-    bootstrap: bootstrapPlan(topology, nodes),
+    bootstrap: bootstrapPlan(topology, nodes, hostByName),
     services,
+    ...(swarm ? { swarm: swarmPlan(hosts) } : {}),
   };
 }
 

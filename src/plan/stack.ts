@@ -22,6 +22,11 @@ export interface StackSettings {
   metricsInterval?: number;
   /** Docker hosts the lab spreads over; default the local engine only. */
   hosts?: HostSpec[];
+  /**
+   * "containers" (default): one container per node on its host's engine. "swarm": the hosts form a Docker Swarm
+   * (the first is the manager) and each node is a Swarm service on an overlay network.
+   */
+  mode?: "containers" | "swarm";
 }
 
 /** Where the default stacks live; other stack names must set subnet and portBase in their config. */
@@ -60,6 +65,8 @@ export function checkStackSettings(settings: StackSettings): void {
   if (settings.metricsInterval !== undefined && !(Number.isInteger(settings.metricsInterval) && settings.metricsInterval >= 1 && settings.metricsInterval <= 3600))
     problems.push(`metricsInterval ${settings.metricsInterval} must be a whole number of seconds from 1 to 3600`);
   if (settings.hosts !== undefined) problems.push(...checkHosts(settings.hosts));
+  if (settings.mode !== undefined && !["containers", "swarm"].includes(settings.mode)) problems.push(`mode "${settings.mode}" must be "containers" or "swarm"`);
+  if (settings.mode === "swarm" && settings.hosts === undefined) problems.push('mode "swarm" needs hosts: the first host is the Swarm manager (netlab:hosts)');
   if (!/^[^:\s]+:[0-9a-f]+\$[0-9a-f]{64}$/.test(settings.rpcAuth)) problems.push("rpcAuth must be an rpcauth line: <user>:<salt>$<hmac>");
   if (problems.length > 0) throw new StackSettingsError(`stack "${settings.stack}": ${problems.join("; ")}`);
 }
@@ -76,6 +83,7 @@ export function stackSettings(stack: string, overrides: Partial<StackSettings> &
   if (overrides.monitoring !== undefined) settings.monitoring = overrides.monitoring;
   if (overrides.metricsInterval !== undefined) settings.metricsInterval = overrides.metricsInterval;
   if (overrides.hosts !== undefined) settings.hosts = overrides.hosts;
+  if (overrides.mode !== undefined) settings.mode = overrides.mode;
   checkStackSettings(settings);
   return settings;
 }

@@ -18,7 +18,10 @@ export interface NetworkPlan {
   name: string;
   subnet: string;
   gateway: string;
-  driver: "bridge";
+  /** "overlay" in swarm mode: one network the Swarm spans over every host. */
+  driver: "bridge" | "overlay";
+  /** Swarm mode: plain containers (the services on the manager) may join the overlay too. */
+  attachable?: true;
   labels: Labels;
 }
 
@@ -58,10 +61,13 @@ export interface NodePlan {
   env: string[];
   labels: Labels;
   network: string;
+  /** Fixed lab-network IPv4; in swarm mode the service's DNS name (tasks take addresses from the overlay). */
   ip: string;
   ports: PortPlan[];
   volume: { name: string; containerPath: string };
   healthcheck: HealthcheckPlan;
+  /** Swarm mode only: how the node runs as a Swarm service. */
+  swarm?: SwarmTaskPlan;
   restart: "unless-stopped";
   /** Seconds bitcoind gets to flush on stop before it is killed. */
   stopTimeout: number;
@@ -72,7 +78,7 @@ export interface NodePlan {
   memoryMb: number | undefined;
   /** Where other nodes reach it: <ip>:<p2p port>. */
   p2pAddress: string;
-  /** RPC on the Docker host: 127.0.0.1:<port>. */
+  /** RPC on the Docker host: 127.0.0.1:<port>; in swarm mode not published: <service>:<port> on the overlay. */
   rpcHostAddress: string;
   /** P2P as published on its host (public chains that accept peers; every node of a lab over several hosts). */
   p2pHostAddress: string | undefined;
@@ -80,6 +86,26 @@ export interface NodePlan {
   host: string;
   /** The docker CLI aimed at that host, as the plan's commands use it ("docker" for the local engine). */
   docker: string;
+}
+
+/** A node as a Swarm service: one replica, kept on its planned host, restarted and rescheduled by the Swarm. */
+export interface SwarmTaskPlan {
+  /** Service name, also its DNS name on the overlay (= the container name of the plain mode). */
+  service: string;
+  /** Placement constraints: the node label that marks the Swarm nodes allowed to run the planned host's nodes. */
+  constraints: string[];
+  restart: { condition: "any"; delay: string; maxAttempts: 0 };
+  endpointMode: "dnsrr";
+  /** Published ports bind every interface of the task's host (Swarm takes no host IP). */
+  publishMode: "host";
+}
+
+/** Swarm mode: the manager deploys everything; each host's Swarm node carries the label its nodes are pinned to. */
+export interface SwarmPlan {
+  /** Stack host whose engine is the Swarm manager (the first host). */
+  manager: string;
+  /** Per stack host: its Swarm node hostname and the label that pins its nodes (`docker node update --label-add`). */
+  nodes: { host: string; hostname: string; label: string }[];
 }
 
 export interface EdgePlan {
@@ -112,10 +138,13 @@ export interface ServicePlan {
   container: string;
   hostname: string;
   image: string;
+  /** Replaces the image's entrypoint (swarm mode's viewer reads its password file first). */
+  entrypoint?: string[];
   command: string[];
   env: string[];
   labels: Labels;
   network: string;
+  /** Fixed lab-network IPv4; in swarm mode the container's DNS name on the overlay. */
   ip: string;
   ports: (Omit<PortPlan, "protocol"> & { protocol: "tcp" | "udp" })[];
   volume: { name: string; containerPath: string } | undefined;
@@ -153,4 +182,6 @@ export interface LabPlan {
   bootstrap: BootstrapStep[];
   /** Monitoring and viewer containers; empty when the stack turns monitoring off. */
   services: ServicePlan[];
+  /** Swarm mode only (stack setting mode: swarm). */
+  swarm?: SwarmPlan;
 }

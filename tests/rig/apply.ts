@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { localNeighbourWarnings } from "../../src/lab/neighbours.js";
 import type { EdgePlan, LabPlan, NodePlan, ServiceName } from "../../src/plan/types.js";
 import { bitcoinCliOn, docker, inspectContainer, inspectNetwork, removeContainer, removeNetwork, removeVolume } from "./docker.js";
+import { upSwarm } from "./apply-swarm.js";
 import { createService, removeService, selectServices, serviceRunning } from "./services.js";
 import { rpcClient } from "./rpc.js";
 import { runShell } from "./shell.js";
@@ -71,11 +72,12 @@ function endpoints(plan: LabPlan): (host: string | undefined) => string | undefi
 }
 
 export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
+  checkCredentials(plan, options.credentials);
+  for (const warning of localNeighbourWarnings(plan)) (options.log ?? stderrLogger)(`warning: ${warning}`);
+  if (plan.swarm !== undefined) return upSwarm(plan, options);
   const log = options.log ?? stderrLogger;
   const limit = options.concurrency ?? 6;
   const stateDir = options.stateDir;
-  checkCredentials(plan, options.credentials);
-  for (const warning of localNeighbourWarnings(plan)) log(`warning: ${warning}`);
 
   const started = Date.now();
   const services = selectServices(plan.services, options.services ?? []);

@@ -3,7 +3,8 @@
 import { checkStackSettings } from "../../src/plan/stack.js";
 import { docker, removeContainer, removeNetwork, removeVolume } from "./docker.js";
 import { readState, removeState } from "./state.js";
-import { mapLimit, seconds, stderrLogger, type Logger } from "./util.js";
+import { removeServices } from "./swarm.js";
+import { mapLimit, poll, seconds, stderrLogger, type Logger } from "./util.js";
 
 export interface DownReport {
   containers: string[];
@@ -31,11 +32,37 @@ export async function down(stack: string, options: { stateDir?: string; log?: Lo
   const filters = stackLabelFilter(stack);
   const endpoints = options.endpoints ?? readState(stack, options.stateDir)?.plan?.hosts.map((host) => host.docker) ?? [undefined];
   const report: DownReport = { containers: [], networks: [], volumes: [] };
+  // Swarm mode: services first (on the manager), then their task containers leave every host.
+  const removed = await Promise.all(endpoints.map((endpoint) => removeServices(stack, endpoint)));
+  const services = removed.flatMap((names) => names ?? []);
+  if (services.length > 0) {
+    log(`${services.length} Swarm services removed; waiting for their tasks to stop`);
+    await poll(
+      "the Swarm tasks' containers to go",
+      async () => {
+        const left = await Promise.all(
+          endpoints.map((endpoint) =>
+            docker(endpoint)
+              .listContainers({ all: true, filters: { label: [`netlab.stack=${stack}`, "com.docker.swarm.service.name"] } })
+              .then((list) => list.length, () => 0), // an engine that does not answer (a stopped host) holds none we can remove
+          ),
+        );
+        return left.every((n) => n === 0) ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+  }
   for (const endpoint of endpoints) {
     const engine = docker(endpoint);
+    if (services.length > 0 && !(await engine.ping().then(() => true, () => false))) {
+      log(`engine ${endpoint ?? "local"} does not answer; skipped`);
+      continue;
+    }
     const containers = (await engine.listContainers({ all: true, filters })).map((info) => info.Names[0]?.replace(/^\//, "") ?? info.Id);
     await mapLimit(containers, 8, (name) => removeContainer(name, endpoint));
-    const networks = (await engine.listNetworks({ filters })).map((info) => info.Name);
+    // A Swarm-scoped network (the overlay) is removed on a manager only.
+    const manager = removed[endpoints.indexOf(endpoint)] !== undefined;
+    const networks = (await engine.listNetworks({ filters })).filter((info) => manager || info.Scope !== "swarm").map((info) => info.Name);
     await mapLimit(networks, 4, (name) => removeNetwork(name, endpoint));
     const volumes = ((await engine.listVolumes({ filters })).Volumes ?? []).map((info) => info.Name);
     await mapLimit(volumes, 8, (name) => removeVolume(name, endpoint));

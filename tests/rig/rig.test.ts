@@ -8,6 +8,7 @@ import { loadTopology } from "../../src/topology/load.js";
 import { durationNs } from "./duration.js";
 import { rpcClient } from "./rpc.js";
 import { containerCreateOptions, networkCreateOptions } from "./spec.js";
+import { overlayCreateOptions, serviceSpec } from "./swarm.js";
 import { sameSpec, stableJson } from "./util.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
@@ -68,5 +69,53 @@ describe("the rig's engine requests", () => {
     expect(() => rpcClient("10.77.59.10:18443", credentials, undefined, "10.77.59.0/24")).not.toThrow();
     expect(() => rpcClient("10.77.59.10:18443", credentials)).toThrow(/refusing/);
     expect(() => rpcClient("192.0.2.1:8332", credentials, undefined, "10.77.59.0/24")).toThrow(/refusing/);
+  });
+});
+
+describe("the rig's Swarm requests", () => {
+  const hosts = [
+    { name: "h1", address: "10.78.0.11" },
+    { name: "h2", docker: "unix:///tmp/h2.sock", address: "10.78.0.12" },
+  ];
+  const swarm = buildPlan(
+    loadTopology(resolve(repoRoot, "topologies/dev.yaml")),
+    stackSettings("t-rig", { rpcAuth: rpcAuthLine("netlab", "secret", "00ff"), subnet: "10.77.59.0/24", portBase: 25900, hosts, mode: "swarm" }),
+  );
+
+  it("creates the attachable overlay and each node's service with exactly the planned fields", () => {
+    expect(overlayCreateOptions(swarm.network)).toEqual({
+      Name: "t-rig-net",
+      Driver: "overlay",
+      Attachable: true,
+      CheckDuplicate: true,
+      IPAM: { Driver: "default", Config: [{ Subnet: "10.77.59.0/24", Gateway: "10.77.59.1" }] },
+      Labels: { "netlab.stack": "t-rig" },
+    });
+    const node = swarm.nodes[1]!;
+    const spec = serviceSpec(node, { "netlab.stack": "t-rig", "netlab.node": node.node });
+    expect(spec).toEqual({
+      Name: "t-rig-n2",
+      Labels: node.labels,
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: node.image,
+          Args: node.command,
+          Env: node.env,
+          Labels: node.labels,
+          Hostname: "t-rig-n2",
+          Init: true,
+          StopSignal: "SIGTERM",
+          StopGracePeriod: 60e9,
+          Mounts: [{ Type: "volume", Source: "t-rig-n2-data", Target: "/home/bitcoin/.bitcoin", VolumeOptions: { Labels: { "netlab.stack": "t-rig", "netlab.node": "n2" } } }],
+          HealthCheck: { Test: node.healthcheck.test, Interval: 10e9, Timeout: 10e9, Retries: 3, StartPeriod: 120e9 },
+        },
+        Resources: { Limits: {} },
+        RestartPolicy: { Condition: "any", Delay: 1e9, MaxAttempts: 0 },
+        Placement: { Constraints: ["node.labels.netlab.takes.h2==true"] },
+        Networks: [{ Target: "t-rig-net" }],
+      },
+      Mode: { Replicated: { Replicas: 1 } },
+      EndpointSpec: { Mode: "dnsrr", Ports: [] },
+    });
   });
 });

@@ -3,6 +3,7 @@
 import type Docker from "dockerode";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { isIPv4 } from "node:net";
 import tar from "tar-stream";
 import type { FilePlan, ServiceName, ServicePlan } from "../../src/plan/types.js";
 import { docker, inspectContainer, removeContainer, removeVolume } from "./docker.js";
@@ -16,6 +17,7 @@ export function serviceCreateOptions(service: ServicePlan): Docker.ContainerCrea
     name: service.container,
     Hostname: service.hostname,
     Image: service.image,
+    ...(service.entrypoint ? { Entrypoint: service.entrypoint } : {}),
     ...(service.command.length > 0 ? { Cmd: service.command } : {}),
     Env: service.env,
     Labels: service.labels,
@@ -29,7 +31,8 @@ export function serviceCreateOptions(service: ServicePlan): Docker.ContainerCrea
       ],
       RestartPolicy: { Name: service.restart },
     },
-    NetworkingConfig: { EndpointsConfig: { [service.network]: { IPAMConfig: { IPv4Address: service.ip } } } },
+    // Swarm mode plans names, not addresses, for services on the overlay.
+    NetworkingConfig: { EndpointsConfig: { [service.network]: isIPv4(service.ip) ? { IPAMConfig: { IPv4Address: service.ip } } : {} } },
   };
 }
 
@@ -51,16 +54,16 @@ export async function filesArchive(files: FilePlan[], secrets: ServiceSecrets, r
   return Buffer.concat(chunks);
 }
 
-export async function createService(service: ServicePlan, secrets: ServiceSecrets, repoRoot: string): Promise<void> {
-  if (service.volume) await docker().createVolume({ Name: service.volume.name, Labels: service.labels });
-  const container = await docker().createContainer(serviceCreateOptions(service));
+export async function createService(service: ServicePlan, secrets: ServiceSecrets, repoRoot: string, endpoint?: string): Promise<void> {
+  if (service.volume) await docker(endpoint).createVolume({ Name: service.volume.name, Labels: service.labels });
+  const container = await docker(endpoint).createContainer(serviceCreateOptions(service));
   if (service.files.length > 0) await container.putArchive(await filesArchive(service.files, secrets, repoRoot), { path: "/" });
   await container.start();
 }
 
-export async function removeService(service: Pick<ServicePlan, "container" | "volume">): Promise<void> {
-  await removeContainer(service.container);
-  if (service.volume) await removeVolume(service.volume.name);
+export async function removeService(service: Pick<ServicePlan, "container" | "volume">, endpoint?: string): Promise<void> {
+  await removeContainer(service.container, endpoint);
+  if (service.volume) await removeVolume(service.volume.name, endpoint);
 }
 
 /** Services of the plan that this apply includes, with the reason any planned one is left out. */
@@ -68,6 +71,6 @@ export function selectServices(services: ServicePlan[], include: readonly Servic
   return services.filter((s) => include.includes(s.service));
 }
 
-export async function serviceRunning(service: ServicePlan): Promise<boolean> {
-  return (await inspectContainer(service.container))?.State.Running === true;
+export async function serviceRunning(service: ServicePlan, endpoint?: string): Promise<boolean> {
+  return (await inspectContainer(service.container, endpoint))?.State.Running === true;
 }

@@ -335,3 +335,68 @@ describe("a stack over several Docker hosts", () => {
     expect((run.exports.nodes as { name: string; host: string }[]).map((n) => `${n.name}@${n.host}`)).toEqual(["n1@h1", "n2@h2", "n3@h3"]);
   });
 });
+
+describe("a stack in swarm mode", () => {
+  const hosts = [
+    { name: "h1", address: "192.168.50.11" },
+    { name: "h2", docker: "ssh://lab@192.168.50.12", address: "192.168.50.12" },
+    { name: "h3", docker: "tcp://192.168.50.13:2376", address: "192.168.50.13" },
+  ];
+  const config = { ...baseConfig, "netlab:topology": "topologies/dev.yaml", "netlab:subnet": "10.88.0.0/24", "netlab:portBase": "31000", "netlab:hosts": JSON.stringify(hosts), "netlab:mode": "swarm" };
+
+  it("creates one attachable overlay and one Swarm service per node through the manager, exactly as planned", async () => {
+    const run = await runProgram("lab3", config);
+    const plan = buildPlan(loadTopology(resolve(repoRoot, "topologies/dev.yaml")), stackSettings("lab3", { rpcAuth: RPCAUTH, subnet: "10.88.0.0/24", portBase: 31000, hosts, mode: "swarm" }));
+    const networks = run.resources.filter((r) => r.type === "docker:index/network:Network");
+    expect(networks.map((n) => [n.name, n.provider ?? ""])).toEqual([["lab3-net-network", expect.not.stringContaining("lab3-host-")]]);
+    expect(networks[0]!.inputs).toEqual({ name: "lab3-net", driver: "overlay", attachable: true, ipamConfigs: [{ subnet: "10.88.0.0/24", gateway: "10.88.0.1" }], labels: labels({ "netlab.stack": "lab3" }) });
+    expect(run.resources.filter((r) => r.type === "docker:index/container:Container" && r.name.match(/-n\d-container$/))).toEqual([]);
+    expect(run.resources.filter((r) => r.type === "docker:index/volume:Volume" && r.name.match(/-n\d-data$/))).toEqual([]);
+
+    const services = run.resources.filter((r) => r.type === "docker:index/service:Service");
+    expect(services.map((s) => s.name)).toEqual(["lab3-n1-service", "lab3-n2-service", "lab3-n3-service"]);
+    for (const service of services) expect(service.provider ?? "", service.name).not.toContain("lab3-host-");
+    const n2 = plan.nodes[1]!;
+    expect(services[1]!.inputs).toEqual({
+      name: "lab3-n2",
+      labels: labels(n2.labels),
+      taskSpec: {
+        containerSpec: {
+          image: "bitcoin-netlab/bitcoind:knots-29.4",
+          args: n2.command,
+          env: { NETLAB_STACK: "lab3", NETLAB_NODE: "n2" },
+          labels: labels(n2.labels),
+          hostname: "lab3-n2",
+          init: true,
+          stopSignal: "SIGTERM",
+          stopGracePeriod: "60s",
+          mounts: [{ type: "volume", source: "lab3-n2-data", target: "/home/bitcoin/.bitcoin", volumeOptions: { labels: labels({ "netlab.stack": "lab3", "netlab.node": "n2" }) } }],
+          healthcheck: { tests: ["CMD", "bitcoin-cli", "-rpcclienttimeout=5", "getblockchaininfo"], interval: "10s", timeout: "10s", retries: 3, startPeriod: "120s" },
+        },
+        placement: { constraints: ["node.labels.netlab.takes.h2==true"] },
+        restartPolicy: { condition: "any", delay: "1s", maxAttempts: 0 },
+        networksAdvanceds: [{ name: "lab3-net" }],
+      },
+      mode: { replicated: { replicas: 1 } },
+      endpointSpec: { mode: "dnsrr", ports: [] },
+      convergeConfig: { delay: "1s", timeout: "5m" },
+    });
+    expect(n2.command).toContain("-addnode=lab3-n1:18444");
+    // Every host builds the node image (a task may land anywhere); the services run on the manager, by name on the overlay.
+    const imagesOn = (host: string) => run.resources.filter((r) => r.type === "docker:index/image:Image" && (r.provider ?? "").includes(`lab3-host-${host}`)).map((r) => r.inputs.imageName);
+    expect(imagesOn("h2")).toEqual(["bitcoin-netlab/bitcoind:knots-29.4"]);
+    expect(imagesOn("h3")).toEqual(["bitcoin-netlab/bitcoind:knots-29.4"]);
+    const viewer = run.resources.find((r) => r.name === "lab3-viewer-container")!;
+    expect(viewer.provider ?? "").not.toContain("lab3-host-");
+    expect(viewer.inputs.networksAdvanced).toEqual([{ name: "lab3-net" }]);
+    expect(viewer.inputs.entrypoints).toEqual(plan.services.find((s) => s.service === "viewer")!.entrypoint);
+    expect(JSON.stringify(viewer.inputs.entrypoints)).not.toContain(PASSWORD);
+    const edge = run.resources.find((r) => r.name === "lab3-n2-to-n1")!;
+    expect(edge.inputs.create).toBe(plan.edges.find((e) => e.name === "n2-to-n1")!.create);
+    expect(edge.inputs.create).toContain("netlab-edge add lab3-n1:18444");
+  });
+
+  it("refuses swarm mode without hosts", async () => {
+    await expect(runProgram("lab3", { ...baseConfig, "netlab:topology": "topologies/dev.yaml", "netlab:subnet": "10.88.0.0/24", "netlab:portBase": "31000", "netlab:mode": "swarm" })).rejects.toThrow(/mode "swarm" needs hosts/);
+  });
+});
