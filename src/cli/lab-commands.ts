@@ -1,4 +1,4 @@
-// netlab status | rpc | mine | send | logs: commands for a running lab, found by its Docker labels.
+// netlab status | rpc | mine | send | logs | swarm | viewer: commands for a running lab, found by its Docker labels.
 import { spawn } from "node:child_process";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { readFileSync } from "node:fs";
@@ -6,6 +6,7 @@ import { dockerSource, planSource, pulumiSource, type LabSource } from "../../vi
 import { startViewer } from "../../viewer/server.js";
 import { bitcoinCli, findNode, listNodes, LabCommandError, type LabContainer } from "../lab/docker.js";
 import { hasPulumi } from "../lab/pulumi.js";
+import { failback, failover } from "../lab/swarm.js";
 import { formatTable } from "./table.js";
 
 interface NodeStatus {
@@ -126,6 +127,24 @@ export function addLabCommands(program: Command): void {
       await new Promise<void>((resolve, reject) => {
         spawn("docker", args, { stdio: "inherit" }).on("exit", (code) => (code === 0 || code === null ? resolve() : reject(new LabCommandError(`docker logs exited with ${code}`))));
       });
+    });
+
+  const swarm = program.command("swarm").description("a Swarm lab's hosts (run against the Swarm manager: DOCKER_HOST)");
+  swarm
+    .command("failover")
+    .description("let the other ready Swarm nodes run the lab nodes planned on <host> (its label netlab.takes.<host> goes to them)")
+    .argument("<host>", "the stack host that is down, by its name in netlab:hosts")
+    .action(async (host: string) => {
+      const takers = await failover(host);
+      process.stderr.write(`netlab swarm: ${takers.join(", ")} may now run the nodes of ${host}; the Swarm starts them there\n`);
+    });
+  swarm
+    .command("failback")
+    .description("take <host>'s label back from the nodes that adopted it; the Swarm moves its lab nodes home")
+    .argument("<host>", "the stack host that is back")
+    .action(async (host: string) => {
+      const adopters = await failback(host);
+      process.stderr.write(adopters.length === 0 ? `netlab swarm: no Swarm node had adopted ${host}\n` : `netlab swarm: ${adopters.join(", ")} gave back the nodes of ${host}\n`);
     });
 
   program

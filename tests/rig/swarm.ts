@@ -2,6 +2,7 @@
 // The manager creates the overlay and one service per node; each task runs on a host of the Swarm, found by
 // asking the manager where it runs. Commands (edges, bootstrap) are the plan's shell strings, as in plain mode.
 import type Docker from "dockerode";
+import { failover } from "../../src/lab/swarm.js";
 import type { LabPlan, NetworkPlan, NodePlan } from "../../src/plan/types.js";
 import { bitcoinCliOn, docker } from "./docker.js";
 import { durationNs } from "./duration.js";
@@ -85,16 +86,10 @@ export async function addNodeLabel(plan: LabPlan, nodeId: string, label: string)
   await node.update({ version: info.Version.Index, ...info.Spec, Labels: { ...info.Spec.Labels, [label]: "true" } });
 }
 
-/** Failover: every other host's Swarm node takes `host`'s label, so the Swarm may run that host's nodes there. */
+/** Failover as `netlab swarm failover` does it: the other ready hosts take `host`'s label; returns their names. */
 export async function adoptHost(plan: LabPlan, host: string): Promise<string[]> {
-  const nodes = (await docker(managerEndpoint(plan)).listNodes()) as { ID: string; Description: { Hostname: string } }[];
-  const label = plan.swarm!.nodes.find((n) => n.host === host)!.label;
-  const takers = plan.swarm!.nodes.filter((n) => n.host !== host);
-  for (const taker of takers) {
-    const node = nodes.find((n) => n.Description.Hostname === taker.hostname);
-    if (node !== undefined) await addNodeLabel(plan, node.ID, label);
-  }
-  return takers.map((taker) => taker.host);
+  const hostnames = await failover(host, docker(managerEndpoint(plan)));
+  return hostnames.map((hostname) => plan.swarm!.nodes.find((n) => n.hostname === hostname)?.host ?? hostname).sort();
 }
 
 export interface TaskLocation {
