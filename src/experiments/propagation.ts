@@ -3,7 +3,7 @@
 import { performance } from "node:perf_hooks";
 import { LabCommandError } from "../lab/docker.js";
 import { seededRandom } from "../topology/random.js";
-import { watchFirstSeen, type FirstSeen, type MethodName } from "./first-seen.js";
+import { warmUp, watchFirstSeen, type FirstSeen, type MethodName } from "./first-seen.js";
 import { connectLab, declaredEdges, newAddress, type Lab, type LabNode } from "./lab.js";
 import { analysePropagation, type ItemKind, type Observation, type PropagationResult } from "./propagation-analysis.js";
 import { renderPropagationHtml } from "./propagation-report.js";
@@ -101,14 +101,12 @@ export async function runPropagation(options: PropagationOptions): Promise<{ res
       for (const { from } of txPairs) senders.set(from, (senders.get(from) ?? 0) + 1);
       await fund(lab, senders, miners, log);
     }
-    // Warm-up: one block (it also confirms the funding) that every node's feed must report before measuring.
+    // Warm-up blocks (the first also confirms the funding) until every node's feed has reported one.
     const warmMiner = fixedMiner ?? miners[0]!;
-    const [warmHash] = await warmMiner.rpc.call<string[]>("generatetoaddress", [1, await newAddress(payee(warmMiner))]);
-    const coinbase = (await warmMiner.rpc.call<{ tx: string[] }>("getblock", [warmHash, 1])).tx[0]!;
-    const silent = await watcher.unconfirmed({ hash: warmHash!, coinbase }, lab.nodes.map((node) => node.name), options.timeoutMs);
+    const { blocks: warmups, silent } = await warmUp(watcher, warmMiner, () => newAddress(payee(warmMiner)), lab.nodes.map((node) => node.name), { timeoutMs: options.timeoutMs, log });
     if (silent.length > 0)
       throw new LabCommandError(
-        `no ${options.method === "zmq" ? "ZMQ notification" : "new-block answer"} of the warm-up block ${warmHash} from ${silent.join(", ")} within ${options.timeoutMs / 1000} s: ` +
+        `no ${options.method === "zmq" ? "ZMQ notification" : "new-block answer"} of ${warmups} warm-up block(s) from ${silent.join(", ")} within ${options.timeoutMs / 1000} s each: ` +
           (options.method === "zmq" ? `are their ZMQ publishers (${lab.node(silent[0]!).zmq.hashblock}) reachable, and are they connected to the lab?` : "are they connected to the lab?"),
       );
 
