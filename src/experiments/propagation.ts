@@ -24,7 +24,7 @@ export interface PropagationOptions {
 }
 
 /** BTC per measured transaction. */
-const TX_AMOUNT = 0.001;
+export const TX_AMOUNT = 0.001;
 /** A pause between items, so that one item's trailing messages do not delay the next. */
 const SETTLE_MS = 150;
 
@@ -34,13 +34,16 @@ interface Balances {
 
 const trusted = async (node: LabNode) => (await node.rpc.call<Balances>("getbalances", [], { wallet: node.wallet! })).mine.trusted;
 
-/** Gives every sender enough confirmed coins for its transactions (confirmed by the warm-up block that follows). */
-async function fund(lab: Lab, senders: Map<LabNode, number>, miners: LabNode[], log: Log): Promise<void> {
+/**
+ * Gives every sender enough coins for its transactions; they are spendable once a block confirms them (the caller
+ * mines it). Returns whether anything was sent or mined.
+ */
+export async function fund(lab: Lab, senders: Map<LabNode, number>, miners: LabNode[], log: Log): Promise<boolean> {
   const wallets = lab.nodes.filter((node) => node.wallet !== undefined);
   const balances = new Map(await Promise.all(wallets.map(async (node) => [node, await trusted(node)] as const)));
   const need = (count: number) => count * (TX_AMOUNT + 0.001) + 0.01;
   const shortfall = [...senders].filter(([node, count]) => balances.get(node)! < need(count));
-  if (shortfall.length === 0) return;
+  if (shortfall.length === 0) return false;
   let funder = [...balances].sort((a, b) => b[1] - a[1])[0]![0];
   const total = shortfall.reduce((sum, [, count]) => sum + need(count) + 0.01, 0) + 1;
   if (balances.get(funder)! < total) {
@@ -56,6 +59,7 @@ async function fund(lab: Lab, senders: Map<LabNode, number>, miners: LabNode[], 
     log(`funding ${node.name} with ${amount} BTC from ${funder.name}`);
     await funder.rpc.call("sendtoaddress", [await newAddress(node), amount], { wallet: funder.wallet! });
   }
+  return true;
 }
 
 async function measure(watcher: FirstSeen, lab: Lab, kind: ItemKind, origin: LabNode, make: () => Promise<string>, timeoutMs: number, log: Log): Promise<Observation> {
