@@ -1,7 +1,7 @@
 // The mining result as a self-contained HTML page (timeline of blocks by miner, stale blocks and forks, shares,
 // tips, transactions) and as a short console summary. Pure.
 import { formatTable } from "../cli/table.js";
-import { colour, escapeHtml, niceCeil, page, table } from "./html.js";
+import { colour, escapeHtml, page, table } from "./html.js";
 import type { MiningResult } from "./mining-analysis.js";
 
 const short = (hash: string | null) => (hash === null ? "–" : `${hash.slice(0, 12)}…`);
@@ -16,7 +16,7 @@ function timeline(result: MiningResult): string {
   const row = 26;
   const top = 10;
   const height = top + row * miners.length + 40;
-  const maxS = niceCeil(Math.max(1, result.settings.durationMs / 1000, ...result.blocks.map((b) => (b.actualMs ?? 0) / 1000)));
+  const maxS = Math.max(1, result.settings.durationMs / 1000, ...result.blocks.map((b) => (b.actualMs ?? 0) / 1000));
   const x = (ms: number) => labelWidth + (ms / 1000 / maxS) * plotWidth;
   const parts = [
     `<svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="${labelWidth + plotWidth + 20}" height="${height}" font-family="system-ui, sans-serif" font-size="11">`,
@@ -36,7 +36,8 @@ function timeline(result: MiningResult): string {
     if (block.actualMs === null) continue;
     const i = miners.indexOf(block.miner);
     const y = top + i * row + row / 2;
-    const fill = colour(miners.length === 1 ? 0.3 : i / (miners.length - 1));
+    // The palette's yellow end reads poorly on white: stop at 0.8.
+    const fill = colour(miners.length === 1 ? 0.3 : (0.8 * i) / (miners.length - 1));
     const shape = block.stale
       ? `<circle cx="${x(block.actualMs).toFixed(1)}" cy="${y}" r="6" fill="#fff" stroke="#e4002b" stroke-width="2"/>`
       : block.hash === null
@@ -55,8 +56,14 @@ export function renderMiningHtml(result: MiningResult): string {
   const t = result.tips;
   const minerRows = result.miners.map((m) => [m.name, String(s.hashrates[m.name]), percent(m.share), String(m.scheduled), String(m.mined), percent(m.observedShare), String(m.stale)]);
   const staleRows = t.staleBlocks.map((b) => [b.hash, String(b.height), b.miner ?? "unknown", b.inRun ? "yes" : "no"]);
-  const forkRows = t.forks.map((f) => [f.tip, String(f.forkHeight), String(f.length), Object.entries(f.knownBy).map(([node, status]) => `${node}: ${status}`).join(", ")]);
-  const tipRows = Object.entries(t.nodes).map(([node, tip]) => [node, tip.hash, String(tip.height), tip.agrees ? "yes" : tip.behind ? "behind" : "no"]);
+  const forkRows = t.forks.map((f) => [f.tip, Object.entries(f.knownBy).map(([node, status]) => `${node}: ${status}`).join(", "), String(f.forkHeight), String(f.length)]);
+  // One row per distinct tip, with the nodes on it: a lab of 50 agreeing nodes is one row.
+  const byTip = new Map<string, string[]>();
+  for (const [node, tip] of Object.entries(t.nodes)) byTip.set(tip.hash, [...(byTip.get(tip.hash) ?? []), node]);
+  const tipRows = [...byTip].map(([hash, nodes]) => {
+    const tip = t.nodes[nodes[0]!]!;
+    return [`${nodes.length}: ${nodes.join(", ")}`, hash, String(tip.height), tip.agrees ? "yes" : tip.behind ? "behind" : "no"];
+  });
   const blockRows = result.blocks.map((b) => [String(b.index + 1), b.miner, b.hash ?? b.error ?? "–", b.height === null ? "–" : String(b.height), seconds(b.scheduledMs), seconds(b.actualMs), b.stale ? "stale" : b.hash === null ? "failed" : ""]);
   const body = `
 <h1>Mining and traffic — stack ${escapeHtml(result.stack)}</h1>
@@ -74,11 +81,11 @@ ${table(["miner", "declared", "share", "scheduled", "mined", "observed share", "
 <p>${sum.staleTotal} stale block${sum.staleTotal === 1 ? "" : "s"} on ${sum.forks} fork${sum.forks === 1 ? "" : "s"}; ${sum.staleInRun} of the ${sum.blocksMined} blocks this run mined went stale (orphan rate ${percent(sum.orphanRate)}).</p>
 <p class="muted">From every node's <code>getchaintips</code>: the lab's chain is the active tip most nodes share; every tip not on it ends a stale branch, walked back to the block it shares with the chain (the fork height). Miners of blocks this run did not mine come from their coinbase's owner.</p>
 ${staleRows.length === 0 ? "<p>None.</p>" : table(["stale block", "height", "miner", "mined by this run"], staleRows)}
-${forkRows.length === 0 ? "" : table(["fork tip", "fork height", "length", "known by (status)"], forkRows)}
+${forkRows.length === 0 ? "" : table(["fork tip", "known by (status)", "fork height", "length"], forkRows, 2)}
 
 <h2>Tips</h2>
 <p>${t.allAgree ? "Every node is on the same tip" : "<b>The nodes do not agree on one tip</b>"}: ${escapeHtml(t.tip.hash)} at height ${t.tip.height}.</p>
-${table(["node", "active tip", "height", "on the lab's tip"], tipRows, 2)}
+${table(["nodes", "active tip", "height", "the lab's tip"], tipRows, 2)}
 
 <h2>Transactions</h2>
 ${table(["scheduled", "sent", "failed", "confirmed", "in a mempool", "lost"], [[sum.txsScheduled, sum.txsSent, sum.txsFailed, sum.txsConfirmed, sum.txsInMempool, sum.txsLost].map(String)], 0)}
