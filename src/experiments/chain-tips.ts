@@ -46,6 +46,8 @@ export interface Fork {
   blocks: string[];
   /** Each node that knows the branch's tip, with the status it gives it. */
   knownBy: Record<string, string>;
+  /** Some node is still on this branch: a race the next block decides (its blocks count as stale until then). */
+  contested: boolean;
 }
 
 export interface NodeTip {
@@ -122,13 +124,14 @@ export function analyseChainTips(input: ChainInput): ChainAnalysis {
   const forks: Fork[] = [];
   for (const [hash, branch] of branches) {
     if (inner.has(hash)) continue;
-    forks.push({ forkHeight: input.headers[branch.blocks[0]!]!.height - 1, tip: hash, length: branch.blocks.length, blocks: branch.blocks, knownBy: branch.knownBy });
+    forks.push({ forkHeight: input.headers[branch.blocks[0]!]!.height - 1, tip: hash, length: branch.blocks.length, blocks: branch.blocks, knownBy: branch.knownBy, contested: false });
   }
   for (const [hash, branch] of branches) {
     if (!inner.has(hash)) continue;
     const outer = forks.find((fork) => fork.blocks.includes(hash))!;
     for (const [node, status] of Object.entries(branch.knownBy)) outer.knownBy[node] ??= `${status} (at ${hash.slice(0, 12)}…)`;
   }
+  for (const fork of forks) fork.contested = Object.values(fork.knownBy).some((status) => status.startsWith("active"));
   forks.sort((a, b) => a.forkHeight - b.forkHeight || (a.tip < b.tip ? -1 : 1));
 
   const staleHashes = [...new Set(forks.flatMap((fork) => fork.blocks))];

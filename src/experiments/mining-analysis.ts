@@ -21,7 +21,7 @@ export interface SentTx {
   scheduledMs: number;
   actualMs: number | null;
   txid: string | null;
-  /** In a block of the lab's main chain (the sender's wallet counts confirmations). */
+  /** In a block of the lab's main chain. */
   confirmed: boolean;
   /** Nodes holding it in their mempool at the end. */
   inMempoolOf: string[];

@@ -56,7 +56,7 @@ export function renderMiningHtml(result: MiningResult): string {
   const t = result.tips;
   const minerRows = result.miners.map((m) => [m.name, String(s.hashrates[m.name]), percent(m.share), String(m.scheduled), String(m.mined), percent(m.observedShare), String(m.stale)]);
   const staleRows = t.staleBlocks.map((b) => [b.hash, String(b.height), b.miner ?? "unknown", b.inRun ? "yes" : "no"]);
-  const forkRows = t.forks.map((f) => [f.tip, Object.entries(f.knownBy).map(([node, status]) => `${node}: ${status}`).join(", "), String(f.forkHeight), String(f.length)]);
+  const forkRows = t.forks.map((f) => [f.tip, Object.entries(f.knownBy).map(([node, status]) => `${node}: ${status}`).join(", "), String(f.forkHeight), String(f.length), f.contested ? "yes" : ""]);
   // One row per distinct tip, with the nodes on it: a lab of 50 agreeing nodes is one row.
   const byTip = new Map<string, string[]>();
   for (const [node, tip] of Object.entries(t.nodes)) byTip.set(tip.hash, [...(byTip.get(tip.hash) ?? []), node]);
@@ -79,9 +79,9 @@ ${table(["miner", "declared", "share", "scheduled", "mined", "observed share", "
 
 <h2>Stale blocks and forks</h2>
 <p>${sum.staleTotal} stale block${sum.staleTotal === 1 ? "" : "s"} on ${sum.forks} fork${sum.forks === 1 ? "" : "s"}; ${sum.staleInRun} of the ${sum.blocksMined} blocks this run mined went stale (orphan rate ${percent(sum.orphanRate)}).</p>
-<p class="muted">From every node's <code>getchaintips</code>: the lab's chain is the active tip most nodes share; every tip not on it ends a stale branch, walked back to the block it shares with the chain (the fork height). Miners of blocks this run did not mine come from their coinbase's owner.</p>
+${t.forks.some((f) => f.contested) ? "<p><b>A race is still open</b>: some node is on a branch the other nodes left (equal work); the next block decides, until then its blocks count as stale.</p>\n" : ""}<p class="muted">From every node's <code>getchaintips</code>: the lab's chain is the active tip most nodes share; every tip not on it ends a stale branch, walked back to the block it shares with the chain (the fork height). Miners of blocks this run did not mine come from their coinbase's owner.</p>
 ${staleRows.length === 0 ? "<p>None.</p>" : table(["stale block", "height", "miner", "mined by this run"], staleRows)}
-${forkRows.length === 0 ? "" : table(["fork tip", "known by (status)", "fork height", "length"], forkRows, 2)}
+${forkRows.length === 0 ? "" : table(["fork tip", "known by (status)", "fork height", "length", "still contested"], forkRows, 2)}
 
 <h2>Tips</h2>
 <p>${t.allAgree ? "Every node is on the same tip" : "<b>The nodes do not agree on one tip</b>"}: ${escapeHtml(t.tip.hash)} at height ${t.tip.height}.</p>
@@ -109,7 +109,7 @@ export function miningSummary(result: MiningResult): string {
     "",
     `stale blocks: ${sum.staleTotal} (${sum.staleInRun} from this run, orphan rate ${percent(sum.orphanRate)}), forks: ${sum.forks}`,
     ...result.tips.staleBlocks.map((b) => `  ${short(b.hash)} height ${b.height} by ${b.miner ?? "unknown"}${b.inRun ? "" : " (not this run)"}`),
-    `tip: ${short(result.tips.tip.hash)} at height ${result.tips.tip.height}, ${result.tips.allAgree ? "all nodes agree" : `nodes apart: ${Object.entries(result.tips.nodes).filter(([, n]) => !n.agrees).map(([name]) => name).join(", ")}`}`,
+    `tip: ${short(result.tips.tip.hash)} at height ${result.tips.tip.height}, ${result.tips.allAgree ? "all nodes agree" : `nodes apart: ${Object.entries(result.tips.nodes).filter(([, n]) => !n.agrees).map(([name]) => name).join(", ")}`}${result.tips.forks.some((f) => f.contested) ? " (a race still open: the next block decides)" : ""}`,
     `transactions: ${sum.txsConfirmed} confirmed, ${sum.txsInMempool} in mempools, ${sum.txsLost} lost, ${sum.txsFailed} failed`,
   ];
   return `${lines.join("\n")}\n`;

@@ -8,7 +8,7 @@ import { summariseMining, type MinedBlock, type MiningResult, type SentTx } from
 import { renderMiningHtml } from "./mining-report.js";
 import { fund, TX_AMOUNT } from "./propagation.js";
 import { drawSchedule, normaliseShares, type MinerShare } from "./schedule.js";
-import { until, writeResults, type Log } from "./util.js";
+import { mapLimit, until, writeResults, type Log } from "./util.js";
 
 export interface MiningOptions {
   stack: string;
@@ -176,13 +176,16 @@ export async function runMining(options: MiningOptions): Promise<{ result: Minin
   const ranMs = since();
   if (stoppedEarly) log(`stopped after ${(ranMs / 1000).toFixed(1)} s; writing the report`);
   await Promise.all(running);
+  // A run stopped early reports what was due before the stop.
+  const dueBlocks = blocks.filter((block) => block.actualMs !== null);
+  const dueTxs = txs.filter((tx) => tx.actualMs !== null);
 
   const agreed = await until(async () => (new Set(Object.values(await bestHashes(lab))).size === 1 ? true : undefined), options.settleMs, 200);
   if (agreed === undefined) log(`the nodes did not agree on one tip within ${options.settleMs / 1000} s; the report shows each node's`);
 
   const state = await chainState(lab);
-  for (const block of blocks) if (block.hash !== null) block.height = (await lab.node(block.miner).rpc.call<{ height: number }>("getblockheader", [block.hash])).height;
-  const minedBy: Record<string, string> = Object.fromEntries(blocks.flatMap((block) => (block.hash === null ? [] : [[block.hash, block.miner]])));
+  for (const block of dueBlocks) if (block.hash !== null) block.height = (await lab.node(block.miner).rpc.call<{ height: number }>("getblockheader", [block.hash])).height;
+  const minedBy: Record<string, string> = Object.fromEntries(dueBlocks.flatMap((block) => (block.hash === null ? [] : [[block.hash, block.miner]])));
   const runBlocks = Object.keys(minedBy);
   // Stale blocks the run did not mine (a partition's, a user's): their coinbase tells the miner.
   for (const hash of Object.keys(state.headers)) {
@@ -193,13 +196,18 @@ export async function runMining(options: MiningOptions): Promise<{ result: Minin
   }
   const tipAnalysis = analyseChainTips({ ...state, minedBy, runBlocks });
 
-  const mempools = Object.fromEntries(await Promise.all(lab.nodes.map(async (node) => [node.name, new Set(await node.rpc.call<string[]>("getrawmempool"))] as const)));
-  for (const tx of txs) {
-    if (tx.txid === null) continue;
-    const from = lab.node(tx.from);
-    const info = await from.rpc.call<{ confirmations: number }>("gettransaction", [tx.txid], { wallet: from.wallet! });
-    tx.confirmed = info.confirmations > 0;
-    tx.inMempoolOf = lab.nodes.filter((node) => mempools[node.name]!.has(tx.txid!)).map((node) => node.name);
+  if (dueTxs.length > 0) {
+    // Confirmed: in a block of the lab's chain since the start (read from the chain: a wallet may lag its node).
+    const reference = lab.nodes.find((node) => tipAnalysis.nodes[node.name]?.agrees)!;
+    const heights = Array.from({ length: tipAnalysis.tip.height - startHeight }, (_, i) => startHeight + 1 + i);
+    const blockTxs = await mapLimit(heights, 8, async (height) => (await reference.rpc.call<{ tx: string[] }>("getblock", [await reference.rpc.call<string>("getblockhash", [height]), 1])).tx);
+    const confirmed = new Set(blockTxs.flat());
+    const mempools = Object.fromEntries(await Promise.all(lab.nodes.map(async (node) => [node.name, new Set(await node.rpc.call<string[]>("getrawmempool"))] as const)));
+    for (const tx of dueTxs) {
+      if (tx.txid === null) continue;
+      tx.confirmed = confirmed.has(tx.txid);
+      tx.inMempoolOf = lab.nodes.filter((node) => mempools[node.name]!.has(tx.txid!)).map((node) => node.name);
+    }
   }
 
   const result = summariseMining({
@@ -220,8 +228,8 @@ export async function runMining(options: MiningOptions): Promise<{ result: Minin
     },
     nodes: lab.nodes.map((node) => ({ name: node.name, role: node.role })),
     startHeight,
-    blocks,
-    txs,
+    blocks: dueBlocks,
+    txs: dueTxs,
     tips: tipAnalysis,
     shares: normaliseShares(minerShares),
   });

@@ -2,7 +2,6 @@
 // hashrate (n1=3, n2=1, n3 undeclared: 1) and a wallet node (n4). A partition first leaves a stale block of n3's
 // behind; the mining report must count it, and every other stale block, exactly as the nodes' getchaintips show.
 // Everything is labelled netlab.stack=t-mine and removed at the end.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +12,7 @@ import type { MiningResult } from "../../src/experiments/mining-analysis.js";
 import type { PartitionResult } from "../../src/experiments/partition-report.js";
 import { drawSchedule } from "../../src/experiments/schedule.js";
 import { down, planFromFile, poll, up } from "../rig/index.js";
-import { Lab, REPO_ROOT, writeArtifact } from "./lab.js";
+import { Lab, netlab, writeArtifact } from "./lab.js";
 
 const STACK = "t-mine";
 const stateDir = mkdtempSync(join(tmpdir(), "netlab-rig-mine-"));
@@ -22,17 +21,6 @@ let lab: Lab;
 const figures: Record<string, unknown> = {};
 /** Background processes this file started, ended in afterAll if a test failed before stopping them. */
 const started: number[] = [];
-
-function netlab(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["bin/netlab.js", ...args], { cwd: REPO_ROOT });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const running = (pid: number) => {
   try {
@@ -103,15 +91,16 @@ describe("mining and traffic on a running lab", () => {
   it("mines the seeded schedule by share, sends and confirms transactions, and counts exactly the stale blocks the nodes show", async () => {
     // A fork: n3 cut off mines one block, the rest two; after the heal n3's block is stale.
     const partitionOut = join(scratch, "partition");
-    const cut = await netlab("experiment", "partition", "--stack", STACK, "--group", "n3", "--blocks-each", "1", "--out", partitionOut);
+    const cut = await netlab(["experiment", "partition", "--stack", STACK, "--group", "n3", "--blocks-each", "1", "--out", partitionOut]);
     expect(cut.code, cut.stderr).toBe(0);
     const partition = JSON.parse(readFileSync(join(partitionOut, "partition.json"), "utf8")) as PartitionResult;
     const forkBlock = partition.sides.group.tip;
 
     const out = join(scratch, "mining");
-    const run = await netlab("experiment", "mining", "--stack", STACK, "--duration", "20s", "--interval", "2s", "--tx-rate", "2", "--seed", "3", "--out", out);
+    const run = await netlab(["experiment", "mining", "--stack", STACK, "--duration", "20s", "--interval", "2s", "--tx-rate", "2", "--seed", "3", "--out", out]);
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(readFileSync(join(out, "mining.json"), "utf8")) as MiningResult;
+    figures.runReport = result;
     expect(run.stdout).toContain(`mining on stack ${STACK}: ${result.blocks.length}/${result.blocks.length} blocks mined`);
 
     // The schedule the seed gives, mined as drawn: same count, same miners, each block at its miner.
@@ -176,31 +165,51 @@ describe("mining and traffic on a running lab", () => {
     figures.run = { blocks: result.summary.blocksMined, lateMs: Math.max(...result.blocks.map((b) => b.actualMs! - b.scheduledMs)), miners: result.miners, summary: result.summary };
   }, 120_000);
 
-  it("runs in the background until `netlab experiment stop`, which makes it write its report and end", async () => {
-    const out = join(scratch, "background");
+  it("runs in the background until `netlab experiment stop --stack`, which makes it write its report and end", async () => {
     const before = await lab.call<number>("n5", "getblockcount");
-    const start = await netlab("experiment", "mining", "--stack", STACK, "--duration", "10m", "--interval", "1s", "--tx-rate", "1", "--out", out, "--detach");
+    // In the scratch directory, so the default results directory experiment-results/t-mine/mining-<time> lands there.
+    const start = await netlab(["experiment", "mining", "--stack", STACK, "--duration", "10m", "--interval", "1s", "--tx-rate", "1", "--detach"], { cwd: scratch });
     expect(start.code, start.stderr).toBe(0);
     const pid = Number(/pid (\d+)/.exec(start.stdout)?.[1]);
     started.push(pid);
+    const out = /in (\S+)\n/.exec(start.stdout)?.[1] ?? "";
+    expect(out.startsWith(join(scratch, "experiment-results", STACK, "mining-"))).toBe(true);
     expect(readFileSync(join(out, "netlab.pid"), "utf8").trim()).toBe(String(pid));
     expect(running(pid)).toBe(true);
     await poll("background blocks", async () => ((await lab.call<number>("n5", "getblockcount")) >= before + 3 ? true : undefined), { timeoutMs: 45_000, intervalMs: 250 });
 
-    const stop = await netlab("experiment", "stop", out);
+    const stop = await netlab(["experiment", "stop", "--stack", STACK], { cwd: scratch });
     expect(stop.code, stop.stderr).toBe(0);
-    expect(stop.stdout).toContain(`stopped pid ${pid}`);
+    expect(stop.stdout).toContain(`stopped pid ${pid}; report in ${out}`);
     expect(running(pid)).toBe(false);
     expect(existsSync(join(out, "netlab.pid"))).toBe(false);
     const result = JSON.parse(readFileSync(join(out, "mining.json"), "utf8")) as MiningResult;
     expect(result.stoppedEarly).toBe(true);
     expect(result.ranMs).toBeLessThan(60_000);
     expect(result.summary.blocksMined).toBeGreaterThanOrEqual(3);
+    expect(result.blocks.length).toBe(result.summary.blocksMined); // only what was due before the stop
     expect(readFileSync(join(out, "netlab.log"), "utf8")).toContain("SIGTERM: stopping the schedule");
 
-    const again = await netlab("experiment", "stop", out);
+    const again = await netlab(["experiment", "stop", out]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain("nothing runs in");
+    expect(again.stderr).toContain(`nothing runs in ${out}`);
     figures.background = { ranMs: result.ranMs, blocks: result.summary.blocksMined, txs: result.summary.txsSent };
   }, 90_000);
+
+  it("refuses miners without a wallet and malformed shares, naming them", async () => {
+    const noWallet = await netlab(["experiment", "mining", "--stack", STACK, "--duration", "1s", "--miners", "n1=2,n5=1"]);
+    expect(noWallet.code).toBe(1);
+    expect(noWallet.stderr).toContain("--miners: node n5 has no wallet loaded");
+    const malformed = await netlab(["experiment", "mining", "--stack", STACK, "--miners", "n1=lots"]);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('"n1=lots" is not node=share (e.g. n1=3)');
+  });
+
+  it("propagation still measures on this lab, after warm-up blocks until every feed has reported one", async () => {
+    const out = join(scratch, "propagation");
+    const run = await netlab(["experiment", "propagation", "--stack", STACK, "--blocks", "2", "--txs", "1", "--out", out]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(out, "propagation.json"), "utf8")) as { items: { reached: number }[] };
+    expect(result.items.map((item) => item.reached)).toEqual([5, 5, 5]);
+  }, 60_000);
 });

@@ -142,6 +142,7 @@ describe("forks and stale blocks from getchaintips", () => {
       { tip: "x5", forkHeight: 4, length: 1, blocks: ["x5"] },
     ]);
     expect(analysis.forks[0]!.knownBy).toEqual({ a: "valid-fork", b: "headers-only (at s3…)" });
+    expect(analysis.forks.map((f) => f.contested)).toEqual([false, false]);
     expect(analysis.staleByMiner).toEqual({ a: 2, c: 1 });
     expect(analysis.allAgree).toBe(false);
     expect(analysis.nodes.d).toEqual({ hash: "m4", height: 4, agrees: false, behind: true });
@@ -154,6 +155,7 @@ describe("forks and stale blocks from getchaintips", () => {
     const split = analyseChainTips({ ...INPUT, tips: { a: [tip("m5", "active")], b: [tip("m5", "active")], c: [tip("x5", "active"), tip("m5", "valid-headers")] } });
     expect(split.nodes.c).toEqual({ hash: "x5", height: 5, agrees: false, behind: false });
     expect(split.staleBlocks.map((b) => b.hash)).toEqual(["x5"]);
+    expect(split.forks).toMatchObject([{ tip: "x5", contested: true, knownBy: { c: "active" } }]);
   });
 
   it("summarises a run: blocks per miner against shares, orphan rate, transactions, and renders the report", () => {
