@@ -60,7 +60,7 @@ const progress = (line: string) => process.stderr.write(`netlab experiment: ${li
 export function addExperimentCommands(program: Command): void {
   const experiment = program
     .command("experiment")
-    .description("measure how a running regtest lab behaves: block and transaction propagation, partition and heal");
+    .description("measure how a running regtest lab behaves: block and transaction propagation, partition and heal, mining and traffic");
 
   const methodOption = () =>
     new Option("--method <method>", "how first sightings are timed: zmq (each node's ZMQ publishers) or rpc (long polls and mempool polls)").choices(METHODS).default("zmq");

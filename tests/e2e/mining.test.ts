@@ -2,6 +2,7 @@
 // hashrate (n1=3, n2=1, n3 undeclared: 1) and a wallet node (n4). A partition first leaves a stale block of n3's
 // behind; the mining report must count it, and every other stale block, exactly as the nodes' getchaintips show.
 // Everything is labelled netlab.stack=t-mine and removed at the end.
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +13,7 @@ import type { MiningResult } from "../../src/experiments/mining-analysis.js";
 import type { PartitionResult } from "../../src/experiments/partition-report.js";
 import { drawSchedule } from "../../src/experiments/schedule.js";
 import { down, planFromFile, poll, up } from "../rig/index.js";
-import { Lab, netlab, writeArtifact } from "./lab.js";
+import { Lab, netlab, REPO_ROOT, writeArtifact } from "./lab.js";
 
 const STACK = "t-mine";
 const stateDir = mkdtempSync(join(tmpdir(), "netlab-rig-mine-"));
@@ -195,6 +196,26 @@ describe("mining and traffic on a running lab", () => {
     expect(again.stderr).toContain(`nothing runs in ${out}`);
     figures.background = { ranMs: result.ranMs, blocks: result.summary.blocksMined, txs: result.summary.txsSent };
   }, 90_000);
+
+  it("stops on Ctrl-C in the foreground and still writes its report", async () => {
+    const out = join(scratch, "interrupted");
+    const child = spawn(process.execPath, [join(REPO_ROOT, "bin/netlab.js"), "experiment", "mining", "--stack", STACK, "--duration", "10m", "--interval", "500ms", "--out", out], { cwd: REPO_ROOT });
+    started.push(child.pid!);
+    let stderr = "";
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.on("close", done));
+    await poll("two blocks mined", async () => ((stderr.match(/^netlab experiment: block \d+\//gm) ?? []).length >= 2 ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+    child.kill("SIGINT");
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).toContain("SIGINT: stopping the schedule, then writing the report");
+    expect(stdout).toContain("(stopped early)");
+    const result = JSON.parse(readFileSync(join(out, "mining.json"), "utf8")) as MiningResult;
+    expect(result.stoppedEarly).toBe(true);
+    expect(result.summary.blocksMined).toBeGreaterThanOrEqual(2);
+    expect(existsSync(join(out, "mining.html"))).toBe(true);
+  }, 60_000);
 
   it("refuses miners without a wallet and malformed shares, naming them", async () => {
     const noWallet = await netlab(["experiment", "mining", "--stack", STACK, "--duration", "1s", "--miners", "n1=2,n5=1"]);
