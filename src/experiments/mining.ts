@@ -6,7 +6,8 @@ import { analyseChainTips, referenceTip, type ChainTip, type HeaderLink } from "
 import { connectLab, newAddress, tips as bestHashes, type Lab, type LabNode } from "./lab.js";
 import { summariseMining, type MinedBlock, type MiningResult, type SentTx } from "./mining-analysis.js";
 import { renderMiningHtml } from "./mining-report.js";
-import { fund, TX_AMOUNT } from "./propagation.js";
+import { spreadCoins } from "./coins.js";
+import { TX_AMOUNT } from "./propagation.js";
 import { drawSchedule, normaliseShares, type MinerShare } from "./schedule.js";
 import { mapLimit, until, writeResults, type Log } from "./util.js";
 
@@ -120,10 +121,10 @@ export async function runMining(options: MiningOptions): Promise<{ result: Minin
   if (schedule.txs.length > 0) {
     const senders = new Map<LabNode, number>();
     for (const tx of schedule.txs) senders.set(lab.node(tx.from), (senders.get(lab.node(tx.from)) ?? 0) + 1);
-    if (await fund(lab, senders, minerShares.map((m) => lab.node(m.name)), log)) {
+    if (await spreadCoins(lab, senders, minerShares.map((m) => lab.node(m.name)), log)) {
       const miner = lab.node(minerShares[0]!.name);
       const [hash] = await miner.rpc.call<string[]>("generatetoaddress", [1, await newAddress(miner)]);
-      log(`confirming the funding with block ${hash!.slice(0, 16)}… at ${miner.name}`);
+      log(`confirming them with block ${hash!.slice(0, 16)}… at ${miner.name}`);
       const everywhere = await until(async () => (Object.values(await bestHashes(lab)).every((tip) => tip === hash) ? true : undefined), options.settleMs, 200);
       if (everywhere === undefined) throw new LabCommandError(`the funding block ${hash} did not reach every node within ${options.settleMs / 1000} s: is the lab connected?`);
     }

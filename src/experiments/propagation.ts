@@ -34,25 +34,33 @@ interface Balances {
 
 const trusted = async (node: LabNode) => (await node.rpc.call<Balances>("getbalances", [], { wallet: node.wallet! })).mine.trusted;
 
+/** Every wallet's trusted balance. */
+export async function walletBalances(lab: Lab): Promise<Map<LabNode, number>> {
+  return new Map(await Promise.all(lab.nodes.filter((node) => node.wallet !== undefined).map(async (node) => [node, await trusted(node)] as const)));
+}
+
+/** The richest wallet; when none holds `total` BTC, a miner that first mines 101 blocks to mature a coinbase. */
+export async function funderFor(balances: Map<LabNode, number>, miners: LabNode[], total: number, log: Log): Promise<LabNode> {
+  const richest = [...balances].sort((a, b) => b[1] - a[1])[0];
+  if (richest !== undefined && richest[1] >= total) return richest[0];
+  const miner = miners.find((node) => node.wallet !== undefined);
+  if (miner === undefined) throw new LabCommandError("no wallet has coins to fund the transactions, and no miner with a wallet can mine them");
+  log(`no wallet holds ${total.toFixed(3)} BTC: mining 101 blocks at ${miner.name} to mature a coinbase`);
+  await miner.rpc.call("generatetoaddress", [101, await newAddress(miner)], { timeoutMs: 120_000 });
+  return miner;
+}
+
 /**
  * Gives every sender enough coins for its transactions; they are spendable once a block confirms them (the caller
  * mines it). Returns whether anything was sent or mined.
  */
 export async function fund(lab: Lab, senders: Map<LabNode, number>, miners: LabNode[], log: Log): Promise<boolean> {
-  const wallets = lab.nodes.filter((node) => node.wallet !== undefined);
-  const balances = new Map(await Promise.all(wallets.map(async (node) => [node, await trusted(node)] as const)));
+  const balances = await walletBalances(lab);
   const need = (count: number) => count * (TX_AMOUNT + 0.001) + 0.01;
   const shortfall = [...senders].filter(([node, count]) => balances.get(node)! < need(count));
   if (shortfall.length === 0) return false;
-  let funder = [...balances].sort((a, b) => b[1] - a[1])[0]![0];
   const total = shortfall.reduce((sum, [, count]) => sum + need(count) + 0.01, 0) + 1;
-  if (balances.get(funder)! < total) {
-    const miner = miners.find((node) => node.wallet !== undefined);
-    if (miner === undefined) throw new LabCommandError("no wallet has coins to fund the transactions, and no miner with a wallet can mine them");
-    log(`no wallet holds ${total.toFixed(3)} BTC: mining 101 blocks at ${miner.name} to mature a coinbase`);
-    await miner.rpc.call("generatetoaddress", [101, await newAddress(miner)], { timeoutMs: 120_000 });
-    funder = miner;
-  }
+  const funder = await funderFor(balances, miners, total, log);
   for (const [node, count] of shortfall) {
     if (node === funder) continue;
     const amount = Number((need(count) + 0.01).toFixed(8));

@@ -166,6 +166,20 @@ describe("mining and traffic on a running lab", () => {
     figures.run = { blocks: result.summary.blocksMined, lateMs: Math.max(...result.blocks.map((b) => b.actualMs! - b.scheduledMs)), miners: result.miners, summary: result.summary };
   }, 120_000);
 
+  it("sends a burst of transactions between two blocks without hitting the mempool's chain limit", async () => {
+    // 15 per second for 8 s and no block: ~30 per sender, more than one chain of unconfirmed change may hold (25).
+    const out = join(scratch, "burst");
+    const run = await netlab(["experiment", "mining", "--stack", STACK, "--duration", "8s", "--interval", "1h", "--tx-rate", "15", "--seed", "4", "--out", out]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(out, "mining.json"), "utf8")) as MiningResult;
+    expect(result.summary.blocksMined).toBe(0);
+    expect(result.summary.txsScheduled).toBeGreaterThan(100);
+    expect(result.summary).toMatchObject({ txsSent: result.summary.txsScheduled, txsFailed: 0, txsInMempool: result.summary.txsScheduled });
+    const mempool = new Set(await lab.call<string[]>("n2", "getrawmempool"));
+    expect(result.txs.every((tx) => mempool.has(tx.txid!))).toBe(true);
+    figures.burst = { txs: result.summary.txsSent, perSender: Object.fromEntries(["n1", "n2", "n3", "n4"].map((n) => [n, result.txs.filter((tx) => tx.from === n).length])) };
+  }, 60_000);
+
   it("runs in the background until `netlab experiment stop --stack`, which makes it write its report and end", async () => {
     const before = await lab.call<number>("n5", "getblockcount");
     // In the scratch directory, so the default results directory experiment-results/t-mine/mining-<time> lands there.
