@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { Command, InvalidArgumentError } from "commander";
-import { watchFirstSeen, type FirstSeen } from "../src/experiments/first-seen.js";
+import { WARMUP_LIMIT, warmUp, watchFirstSeen, type FirstSeen } from "../src/experiments/first-seen.js";
 import type { Edge } from "../src/experiments/graph.js";
 import { newAddress, type LabNode } from "../src/experiments/lab.js";
 import { analysePropagation, type Observation } from "../src/experiments/propagation-analysis.js";
@@ -35,7 +35,6 @@ const MINERS = 2;
 /** As the propagation experiment: a pause before each block, so the previous one's trailing messages are done. */
 const SETTLE_MS = 150;
 const BLOCK_TIMEOUT_MS = 60_000;
-const WARMUP_LIMIT = 5;
 const WARMUP_TIMEOUT_MS = 15_000;
 const repoRoot = resolve(import.meta.dirname, "..");
 
@@ -114,19 +113,8 @@ async function blockPropagation(plan: LabPlan, credentials: RpcCredentials, bloc
   let watcher: FirstSeen | undefined;
   try {
     watcher = await watchFirstSeen(nodes, "zmq");
-    // Warm-up blocks until every feed has delivered one (block and coinbase): a subscriber that has not finished
-    // joining when a block is published never gets it (ZMQ's "slow joiner"), which the experiment reports as an
-    // error; with many subscribers on a busy machine that is the common case, so here another block is mined.
-    let silent = names;
-    let warmups = 0;
-    while (silent.length > 0) {
-      if (warmups === WARMUP_LIMIT) throw new Error(`no ZMQ notification of ${WARMUP_LIMIT} warm-up blocks from ${silent.length} node(s): ${silent.slice(0, 10).join(", ")}`);
-      warmups++;
-      const [warm] = await miners[0]!.rpc.call<string[]>("generatetoaddress", [1, await newAddress(miners[0]!)]);
-      const coinbase = (await miners[0]!.rpc.call<{ tx: string[] }>("getblock", [warm, 1])).tx[0]!;
-      silent = await watcher.unconfirmed({ hash: warm!, coinbase }, silent, WARMUP_TIMEOUT_MS);
-      if (silent.length > 0) log(`warm-up block ${warmups}: ${silent.length} of ${names.length} ZMQ feeds not delivering yet`);
-    }
+    const { blocks: warmups, silent } = await warmUp(watcher, miners[0]!, () => newAddress(miners[0]!), names, { timeoutMs: WARMUP_TIMEOUT_MS, log, limit: WARMUP_LIMIT });
+    if (silent.length > 0) throw new Error(`no ZMQ notification of ${WARMUP_LIMIT} warm-up blocks from ${silent.length} node(s): ${silent.slice(0, 10).join(", ")}`);
     const observations: Observation[] = [];
     for (let i = 0; i < blocks; i++) {
       const origin = miners[i % miners.length]!;

@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import { LabCommandError } from "../lab/docker.js";
 import type { LabNode } from "./lab.js";
 import type { MethodInfo } from "./propagation-analysis.js";
+import type { Log } from "./util.js";
 
 export interface FirstSeen {
   readonly method: MethodInfo;
@@ -154,4 +155,34 @@ async function rpcWatcher(nodes: readonly LabNode[], mempoolIntervalMs: number):
 
 export function watchFirstSeen(nodes: readonly LabNode[], method: MethodName, options: { mempoolIntervalMs?: number } = {}): Promise<FirstSeen> {
   return method === "zmq" ? zmqWatcher(nodes) : rpcWatcher(nodes, options.mempoolIntervalMs ?? 10);
+}
+
+/** Most warm-up blocks mined before giving up on a feed. */
+export const WARMUP_LIMIT = 5;
+
+/**
+ * Mines warm-up blocks at `miner` until every named node's feed has delivered one (for zmq the block and its
+ * coinbase), at most `limit`. A ZMQ subscriber that has not finished joining when a block is published never gets
+ * it (ZMQ's "slow joiner"); with many subscribers on a busy machine that is common, so another block is mined.
+ * Returns the blocks mined and the nodes still silent after the last one (empty when every feed delivers).
+ */
+export async function warmUp(
+  watcher: FirstSeen,
+  miner: LabNode,
+  address: () => Promise<string>,
+  names: readonly string[],
+  options: { timeoutMs: number; log: Log; limit?: number },
+): Promise<{ blocks: number; silent: string[] }> {
+  const limit = options.limit ?? WARMUP_LIMIT;
+  const feeds = watcher.method.name === "zmq" ? "ZMQ feeds" : "feeds";
+  let silent = [...names];
+  let blocks = 0;
+  while (silent.length > 0 && blocks < limit) {
+    blocks++;
+    const [hash] = await miner.rpc.call<string[]>("generatetoaddress", [1, await address()]);
+    const coinbase = (await miner.rpc.call<{ tx: string[] }>("getblock", [hash, 1])).tx[0]!;
+    silent = await watcher.unconfirmed({ hash: hash!, coinbase }, silent, options.timeoutMs);
+    if (silent.length > 0) options.log(`warm-up block ${blocks}: ${silent.length} of ${names.length} ${feeds} not delivering yet`);
+  }
+  return { blocks, silent };
 }

@@ -17,6 +17,8 @@ export interface LabNode {
   /** The node's loaded wallet (miners: "miner", wallet nodes: "wallet"), if any. */
   wallet: string | undefined;
   zmq: { hashblock: string; hashtx: string };
+  /** Miners: the declared hashrate share (container label netlab.hashrate), if the lab carries one. */
+  hashrate?: number;
 }
 
 export interface Lab {
@@ -52,6 +54,7 @@ export async function connectLab(stack: string): Promise<Lab> {
   if (containers.length === 0) throw new LabCommandError(`no lab running for stack "${stack}" (no containers labelled netlab.stack=${stack})`);
   const down = containers.filter((c) => c.state !== "running");
   if (down.length > 0) throw new LabCommandError(`stack "${stack}": not running: ${down.map((c) => `${c.node} (${c.state})`).join(", ")}; start every node first`);
+  const hashrates = new Map(containers.map((c) => [c.container, c.hashrate] as const));
   const subnet = await labSubnet(stack);
   const source = dockerSource(stack, { rpcVia: "lab-network" });
   const description = await source.describe();
@@ -74,6 +77,7 @@ export async function connectLab(stack: string): Promise<Lab> {
         rpc,
         wallet: wallets[0],
         zmq: { hashblock: `tcp://${node.ip}:${ZMQ_PORTS.hashblock}`, hashtx: `tcp://${node.ip}:${ZMQ_PORTS.hashtx}` },
+        ...(hashrates.get(node.container) === undefined ? {} : { hashrate: hashrates.get(node.container)! }),
       };
     }),
   );

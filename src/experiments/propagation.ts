@@ -3,7 +3,7 @@
 import { performance } from "node:perf_hooks";
 import { LabCommandError } from "../lab/docker.js";
 import { seededRandom } from "../topology/random.js";
-import { watchFirstSeen, type FirstSeen, type MethodName } from "./first-seen.js";
+import { warmUp, watchFirstSeen, type FirstSeen, type MethodName } from "./first-seen.js";
 import { connectLab, declaredEdges, newAddress, type Lab, type LabNode } from "./lab.js";
 import { analysePropagation, type ItemKind, type Observation, type PropagationResult } from "./propagation-analysis.js";
 import { renderPropagationHtml } from "./propagation-report.js";
@@ -24,7 +24,7 @@ export interface PropagationOptions {
 }
 
 /** BTC per measured transaction. */
-const TX_AMOUNT = 0.001;
+export const TX_AMOUNT = 0.001;
 /** A pause between items, so that one item's trailing messages do not delay the next. */
 const SETTLE_MS = 150;
 
@@ -34,28 +34,40 @@ interface Balances {
 
 const trusted = async (node: LabNode) => (await node.rpc.call<Balances>("getbalances", [], { wallet: node.wallet! })).mine.trusted;
 
-/** Gives every sender enough confirmed coins for its transactions (confirmed by the warm-up block that follows). */
-async function fund(lab: Lab, senders: Map<LabNode, number>, miners: LabNode[], log: Log): Promise<void> {
-  const wallets = lab.nodes.filter((node) => node.wallet !== undefined);
-  const balances = new Map(await Promise.all(wallets.map(async (node) => [node, await trusted(node)] as const)));
+/** Every wallet's trusted balance. */
+export async function walletBalances(lab: Lab): Promise<Map<LabNode, number>> {
+  return new Map(await Promise.all(lab.nodes.filter((node) => node.wallet !== undefined).map(async (node) => [node, await trusted(node)] as const)));
+}
+
+/** The richest wallet; when none holds `total` BTC, a miner that first mines 101 blocks to mature a coinbase. */
+export async function funderFor(balances: Map<LabNode, number>, miners: LabNode[], total: number, log: Log): Promise<LabNode> {
+  const richest = [...balances].sort((a, b) => b[1] - a[1])[0];
+  if (richest !== undefined && richest[1] >= total) return richest[0];
+  const miner = miners.find((node) => node.wallet !== undefined);
+  if (miner === undefined) throw new LabCommandError("no wallet has coins to fund the transactions, and no miner with a wallet can mine them");
+  log(`no wallet holds ${total.toFixed(3)} BTC: mining 101 blocks at ${miner.name} to mature a coinbase`);
+  await miner.rpc.call("generatetoaddress", [101, await newAddress(miner)], { timeoutMs: 120_000 });
+  return miner;
+}
+
+/**
+ * Gives every sender enough coins for its transactions; they are spendable once a block confirms them (the caller
+ * mines it). Returns whether anything was sent or mined.
+ */
+export async function fund(lab: Lab, senders: Map<LabNode, number>, miners: LabNode[], log: Log): Promise<boolean> {
+  const balances = await walletBalances(lab);
   const need = (count: number) => count * (TX_AMOUNT + 0.001) + 0.01;
   const shortfall = [...senders].filter(([node, count]) => balances.get(node)! < need(count));
-  if (shortfall.length === 0) return;
-  let funder = [...balances].sort((a, b) => b[1] - a[1])[0]![0];
+  if (shortfall.length === 0) return false;
   const total = shortfall.reduce((sum, [, count]) => sum + need(count) + 0.01, 0) + 1;
-  if (balances.get(funder)! < total) {
-    const miner = miners.find((node) => node.wallet !== undefined);
-    if (miner === undefined) throw new LabCommandError("no wallet has coins to fund the transactions, and no miner with a wallet can mine them");
-    log(`no wallet holds ${total.toFixed(3)} BTC: mining 101 blocks at ${miner.name} to mature a coinbase`);
-    await miner.rpc.call("generatetoaddress", [101, await newAddress(miner)], { timeoutMs: 120_000 });
-    funder = miner;
-  }
+  const funder = await funderFor(balances, miners, total, log);
   for (const [node, count] of shortfall) {
     if (node === funder) continue;
     const amount = Number((need(count) + 0.01).toFixed(8));
     log(`funding ${node.name} with ${amount} BTC from ${funder.name}`);
     await funder.rpc.call("sendtoaddress", [await newAddress(node), amount], { wallet: funder.wallet! });
   }
+  return true;
 }
 
 async function measure(watcher: FirstSeen, lab: Lab, kind: ItemKind, origin: LabNode, make: () => Promise<string>, timeoutMs: number, log: Log): Promise<Observation> {
@@ -101,14 +113,12 @@ export async function runPropagation(options: PropagationOptions): Promise<{ res
       for (const { from } of txPairs) senders.set(from, (senders.get(from) ?? 0) + 1);
       await fund(lab, senders, miners, log);
     }
-    // Warm-up: one block (it also confirms the funding) that every node's feed must report before measuring.
+    // Warm-up blocks (the first also confirms the funding) until every node's feed has reported one.
     const warmMiner = fixedMiner ?? miners[0]!;
-    const [warmHash] = await warmMiner.rpc.call<string[]>("generatetoaddress", [1, await newAddress(payee(warmMiner))]);
-    const coinbase = (await warmMiner.rpc.call<{ tx: string[] }>("getblock", [warmHash, 1])).tx[0]!;
-    const silent = await watcher.unconfirmed({ hash: warmHash!, coinbase }, lab.nodes.map((node) => node.name), options.timeoutMs);
+    const { blocks: warmups, silent } = await warmUp(watcher, warmMiner, () => newAddress(payee(warmMiner)), lab.nodes.map((node) => node.name), { timeoutMs: options.timeoutMs, log });
     if (silent.length > 0)
       throw new LabCommandError(
-        `no ${options.method === "zmq" ? "ZMQ notification" : "new-block answer"} of the warm-up block ${warmHash} from ${silent.join(", ")} within ${options.timeoutMs / 1000} s: ` +
+        `no ${options.method === "zmq" ? "ZMQ notification" : "new-block answer"} of ${warmups} warm-up block(s) from ${silent.join(", ")} within ${options.timeoutMs / 1000} s each: ` +
           (options.method === "zmq" ? `are their ZMQ publishers (${lab.node(silent[0]!).zmq.hashblock}) reachable, and are they connected to the lab?` : "are they connected to the lab?"),
       );
 

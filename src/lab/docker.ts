@@ -14,6 +14,8 @@ export interface LabContainer {
   role: string;
   implementation: string;
   version: string;
+  /** Miners: the hashrate share the topology declared (label netlab.hashrate); undefined without the label. */
+  hashrate: number | undefined;
 }
 
 export class LabCommandError extends Error {
@@ -55,6 +57,7 @@ export async function listNodes(stack?: string): Promise<LabContainer[]> {
       role: c.Labels["netlab.role"] ?? "",
       implementation: c.Labels["netlab.implementation"] ?? "",
       version: c.Labels["netlab.version"] ?? "",
+      hashrate: c.Labels["netlab.hashrate"] === undefined ? undefined : Number(c.Labels["netlab.hashrate"]),
     }))
     .sort((a, b) => a.stack.localeCompare(b.stack) || a.container.localeCompare(b.container, "en", { numeric: true }));
 }

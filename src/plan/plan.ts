@@ -91,6 +91,8 @@ function labelsFor(settings: StackSettings, node: LabNode): Labels {
     "netlab.role": node.role,
     "netlab.implementation": node.implementation,
     "netlab.version": node.version,
+    // Experiments read the miners' shares from the running lab (netlab experiment mining).
+    ...(node.hashrate === undefined ? {} : { "netlab.hashrate": String(node.hashrate) }),
   };
 }
 

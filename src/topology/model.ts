@@ -6,6 +6,8 @@ import type { BitcoindOptions, Chain, EdgeSpec, Implementation, Placement, Role,
 export const DEFAULT_VERSIONS: Record<Implementation, string> = { knots: "29.4", core: "29.1" };
 export const DEFAULT_IMPLEMENTATION: Implementation = "knots";
 export const DEFAULT_ROLE: Role = "relay";
+/** A miner's hashrate share when it declares none: miners without one share equally. */
+export const DEFAULT_HASHRATE = 1;
 
 export interface LabNode {
   name: string;
@@ -19,6 +21,8 @@ export interface LabNode {
   hostLabels: Record<string, string>;
   cpus: number | undefined;
   memoryMb: number | undefined;
+  /** Miners: the declared hashrate share (relative), or 1; undefined for other roles. */
+  hashrate: number | undefined;
 }
 
 export interface Topology {
@@ -50,16 +54,18 @@ export function resolveTopology(file: TopologyFile, source: string, fallbackName
     const implementation = spec?.implementation ?? defaults.implementation ?? DEFAULT_IMPLEMENTATION;
     const generatedRole: Role | undefined = index < generated.names.length && index < miners ? "miner" : undefined;
     const resources = { ...(defaults.resources ?? {}), ...(spec?.resources ?? {}) };
+    const role = spec?.role ?? generatedRole ?? defaults.role ?? DEFAULT_ROLE;
     return {
       name,
       implementation,
       version: spec?.version ?? defaults.version ?? DEFAULT_VERSIONS[implementation],
-      role: spec?.role ?? generatedRole ?? defaults.role ?? DEFAULT_ROLE,
+      role,
       options: { ...(defaults.options ?? {}), ...(spec?.options ?? {}) },
       host: spec?.host ?? defaults.host,
       hostLabels: { ...(defaults.hostLabels ?? {}), ...(spec?.hostLabels ?? {}) },
       cpus: resources.cpus,
       memoryMb: memoryMb(resources.memory),
+      hashrate: role === "miner" ? (spec?.hashrate ?? DEFAULT_HASHRATE) : undefined,
     };
   });
   return {

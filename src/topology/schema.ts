@@ -83,9 +83,15 @@ export type Placement = (typeof PLACEMENTS)[number];
 
 export const defaultsSchema = z.object(nodeFields).partial().strict();
 
+/** A miner's share of the lab's hashrate, relative to the other miners' (normalised over all miners). */
+const hashrate = z
+  .number({ error: "must be a positive number: the miner's share of the hashrate, relative to the other miners' (e.g. 3 and 1 for 75 % and 25 %)" })
+  .positive({ error: "must be greater than 0: a miner with no hashrate would never mine (give the node another role instead)" })
+  .max(1e12, { error: "must be at most 1e12 (shares are relative: 3 and 1 mean 75 % and 25 %)" });
+
 export const nodeSchema = z
-  .object({ name: nodeName, ...nodeFields })
-  .partial({ implementation: true, version: true, role: true, options: true, host: true, hostLabels: true, resources: true })
+  .object({ name: nodeName, ...nodeFields, hashrate })
+  .partial({ implementation: true, version: true, role: true, options: true, host: true, hostLabels: true, resources: true, hashrate: true })
   .strict();
 
 export const edgeSchema = z.object({ from: nodeName, to: nodeName }).strict();

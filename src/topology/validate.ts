@@ -209,6 +209,14 @@ export function validateTopology(file: TopologyFile): TopologyIssue[] {
     });
   }
 
+  // A hashrate share only means something on a miner (declared, or made one by the generator).
+  const generatedMiners = new Set(generatedNames.slice(0, file.generator?.miners ?? (file.chain === "regtest" ? GENERATOR_DEFAULTS.miners : 0)));
+  declared.forEach((node, i) => {
+    if (node.hashrate === undefined) return;
+    const role = node.role ?? (generatedMiners.has(node.name) ? "miner" : (defaults.role ?? "relay"));
+    if (role !== "miner") report(["nodes", i, "hashrate"], `node "${node.name}" has a hashrate but its role is ${role}: only miners mine (add role: miner, or drop hashrate)`);
+  });
+
   if (file.chain !== "regtest") {
     if (defaults.role === "miner") report(["defaults", "role"], `role "miner" needs chain regtest: a lab cannot mine on ${file.chain}`);
     declared.forEach((node, i) => {

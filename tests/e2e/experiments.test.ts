@@ -1,6 +1,5 @@
 // netlab experiment propagation and partition, run as a user runs them, against a real 6-node regtest ring with
 // two miners (n1, n2) and a wallet node (n4). Everything is labelled netlab.stack=t-exp and removed at the end.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +8,7 @@ import { stringify } from "yaml";
 import type { PartitionResult } from "../../src/experiments/partition-report.js";
 import type { PropagationResult } from "../../src/experiments/propagation-analysis.js";
 import { down, planFromFile, poll, unconnectedEdges, up } from "../rig/index.js";
-import { Lab, REPO_ROOT, writeArtifact } from "./lab.js";
+import { Lab, netlab, writeArtifact } from "./lab.js";
 
 const STACK = "t-exp";
 const SIZE = 6;
@@ -17,17 +16,6 @@ const stateDir = mkdtempSync(join(tmpdir(), "netlab-rig-exp-"));
 const scratch = mkdtempSync(join(tmpdir(), "netlab-exp-"));
 let lab: Lab;
 const figures: Record<string, unknown> = {};
-
-function netlab(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["bin/netlab.js", ...args], { cwd: REPO_ROOT });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Hops between n<i> and n<j> on the ring the generator makes. */
 const ringHops = (a: string, b: string) => {
@@ -60,7 +48,7 @@ describe("experiments on a running lab", () => {
 
   it("propagation: every node's first sighting of every block and transaction, by hop, with a report", async () => {
     const out = join(scratch, "propagation");
-    const run = await netlab("experiment", "propagation", "--stack", STACK, "--blocks", "3", "--txs", "3", "--out", out);
+    const run = await netlab(["experiment", "propagation", "--stack", STACK, "--blocks", "3", "--txs", "3", "--out", out]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`propagation on stack ${STACK}: ${SIZE} nodes, ${SIZE} declared edges, method zmq`);
     expect(run.stdout).toMatch(/^b1\s+[0-9a-f]{12}…\s+n[12]\s+6\/6/m);
@@ -97,7 +85,7 @@ describe("experiments on a running lab", () => {
 
   it("propagation by RPC polling, for machines without the zeromq addon", async () => {
     const out = join(scratch, "propagation-rpc");
-    const run = await netlab("experiment", "propagation", "--stack", STACK, "--blocks", "1", "--txs", "1", "--method", "rpc", "--miner", "n2", "--out", out);
+    const run = await netlab(["experiment", "propagation", "--stack", STACK, "--blocks", "1", "--txs", "1", "--method", "rpc", "--miner", "n2", "--out", out]);
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(readFileSync(join(out, "propagation.json"), "utf8")) as PropagationResult;
     expect(result.method.name).toBe("rpc");
@@ -107,7 +95,7 @@ describe("experiments on a running lab", () => {
   }, 60_000);
 
   it("partition refuses a split that leaves a side without a miner, and changes nothing", async () => {
-    const run = await netlab("experiment", "partition", "--stack", STACK, "--group", "n3,n4");
+    const run = await netlab(["experiment", "partition", "--stack", STACK, "--group", "n3,n4"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("the group (n3, n4) has no miner with a wallet");
     expect(await unconnectedEdges(lab.plan.edges, new Map(lab.plan.nodes.map((n) => [n.node, n.container])))).toEqual([]);
@@ -116,7 +104,7 @@ describe("experiments on a running lab", () => {
   it("partition and heal: the losing side reorganises as deep as it mined, the lab converges, every edge returns", async () => {
     const out = join(scratch, "partition");
     // The ring n1-…-n6 cut into n5,n6,n1 (miner n1) and n2,n3,n4 (miner n2); the rest mines one block more and wins.
-    const run = await netlab("experiment", "partition", "--stack", STACK, "--group", "n1,n5,n6", "--blocks-each", "2", "--out", out);
+    const run = await netlab(["experiment", "partition", "--stack", STACK, "--group", "n1,n5,n6", "--blocks-each", "2", "--out", out]);
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(readFileSync(join(out, "partition.json"), "utf8")) as PartitionResult;
     expect(result.sides.group).toMatchObject({ nodes: ["n1", "n5", "n6"], miner: "n1", blocksMined: 2 });

@@ -1,5 +1,6 @@
 // Test helpers around a lab the rig applied: RPC per node (through 127.0.0.1), and waiting on all nodes.
 import type Docker from "dockerode";
+import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { RpcCredentials } from "../../src/plan/rpcauth.js";
@@ -100,4 +101,16 @@ export function writeArtifact(name: string, data: unknown): void {
   const dir = resolve(REPO_ROOT, "test-artifacts");
   mkdirSync(dir, { recursive: true });
   writeFileSync(resolve(dir, name), `${JSON.stringify(data, null, 2)}\n`);
+}
+
+/** Runs `netlab <args>` as a user would (bin/netlab.js, in the repository unless `cwd` says otherwise). */
+export function netlab(args: string[], options: { cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [resolve(REPO_ROOT, "bin/netlab.js"), ...args], { cwd: options.cwd ?? REPO_ROOT });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("close", (code) => done({ code, stdout, stderr }));
+  });
 }

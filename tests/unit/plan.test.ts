@@ -45,6 +45,11 @@ describe("the lab plan", () => {
     }
   });
 
+  it("labels each miner with its hashrate share (declared, or 1), and no other node", () => {
+    const p = plan("chain: regtest\ngenerator: { model: ring, size: 4, miners: 3 }\nnodes:\n  - { name: n1, hashrate: 3 }\n  - { name: n2, hashrate: 0.5 }\n");
+    expect(p.nodes.map((n) => n.labels["netlab.hashrate"])).toEqual(["3", "0.5", "1", undefined]);
+  });
+
   it("gives nodes rpcauth, never the password, and bitcoind options that suit a regtest lab", () => {
     const dev = shipped("dev.yaml");
     const n1 = dev.nodes[0]!;
@@ -54,7 +59,7 @@ describe("the lab plan", () => {
       expect.arrayContaining(["-chain=regtest", "-rpcbind=0.0.0.0", "-rpcallowip=10.77.1.0/24", "-whitelist=in,out,noban@10.77.1.0/24", "-dnsseed=0", "-fixedseeds=0", "-addresstype=bech32", "-changetype=bech32"]),
     );
     expect(n1.ports).toEqual([{ internal: 18443, external: 21000, ip: "127.0.0.1", protocol: "tcp" }]);
-    expect(n1.labels).toEqual({ "netlab.stack": "dev", "netlab.node": "n1", "netlab.role": "miner", "netlab.implementation": "knots", "netlab.version": "29.4" });
+    expect(n1.labels).toEqual({ "netlab.stack": "dev", "netlab.node": "n1", "netlab.role": "miner", "netlab.implementation": "knots", "netlab.version": "29.4", "netlab.hashrate": "1" });
     expect(dev.edges[0]).toEqual({
       name: "n2-to-n1",
       from: "n2",
