@@ -1,4 +1,5 @@
 import type Docker from "dockerode";
+import { lookup } from "node:dns/promises";
 import type { ExporterNode } from "./exporter.js";
 
 /** The lab's node containers, running or not, from their labels. */
@@ -18,4 +19,35 @@ export function labNodesFromDocker(docker: Docker, stack: string, rpcPort: numbe
       })
       .sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
   };
+}
+
+/**
+ * A Swarm lab's nodes from the manager's services (the exporter runs on the manager, on the overlay): RPC at
+ * each service's name, the address its name resolves to (to recognise lab peers), container stats where the
+ * task runs on this engine (elsewhere the stats are left out).
+ */
+export function labNodesFromSwarm(docker: Docker, stack: string, rpcPort: number, resolve: (name: string) => Promise<string> = resolveName): () => Promise<ExporterNode[]> {
+  return async () => {
+    const filters = { label: [`netlab.stack=${stack}`, "netlab.node"] };
+    const [services, local] = await Promise.all([docker.listServices({ filters }), docker.listContainers({ filters })]);
+    const localContainer = new Map(local.map((c) => [c.Labels["com.docker.swarm.service.name"], (c.Names[0] ?? "").replace(/^\//, "")] as const));
+    const nodes = await Promise.all(
+      services.map(async (service) => {
+        const name = service.Spec!.Name!;
+        const labels = service.Spec!.Labels ?? {};
+        return {
+          name: labels["netlab.node"]!,
+          container: localContainer.get(name) ?? name,
+          ip: await resolve(name).catch(() => ""),
+          role: labels["netlab.role"] ?? "relay",
+          rpcUrl: `http://${name}:${rpcPort}`,
+        };
+      }),
+    );
+    return nodes.sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
+  };
+}
+
+async function resolveName(name: string): Promise<string> {
+  return (await lookup(name, { family: 4 })).address;
 }

@@ -36,6 +36,8 @@ export interface ExporterFileConfig {
   statsd: { host: string; port: number };
   rpc: { user: string; passwordFile: string; port: number };
   dockerStats: boolean;
+  /** How nodes are found each round: by container labels (default), or in swarm mode by the manager's services. */
+  discovery?: "swarm";
 }
 
 function service(
@@ -98,6 +100,7 @@ export function servicesPlan(plan: Pick<LabPlan, "chain" | "rpcUser">, settings:
     statsd: { host: graphiteIp, port: PORTS.statsd },
     rpc: { user: plan.rpcUser, passwordFile: RPC_PASSWORD_FILE, port: rpcPort },
     dockerStats: true,
+    ...(settings.mode === "swarm" ? { discovery: "swarm" as const } : {}),
   };
   const datasource = {
     apiVersion: 1,

@@ -9,13 +9,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { labNodesFromSwarm } from "../../src/exporter/discover.js";
 import { VIEWER_IMAGE } from "../../src/plan/monitoring.js";
 import { buildPlan } from "../../src/plan/plan.js";
 import { generateRpcCredentials, type RpcCredentials } from "../../src/plan/rpcauth.js";
 import { stackSettings } from "../../src/plan/stack.js";
 import type { LabPlan } from "../../src/plan/types.js";
 import { parseTopology } from "../../src/topology/load.js";
-import { bitcoinCliOn, down, execIn, manualOutbound, poll, up, type UpReport } from "../rig/index.js";
+import { bitcoinCliOn, docker, down, execIn, manualOutbound, poll, up, type UpReport } from "../rig/index.js";
 import { taskMaps } from "../rig/apply-swarm.js";
 import { adoptHost, locateTasks, managerEndpoint, type TaskLocation } from "../rig/swarm.js";
 import { unconnectedEdges } from "../rig/wait.js";
@@ -154,6 +155,25 @@ describe.skipIf(!isRoot)("a 9-node lab as a Swarm over three hosts", () => {
       { timeoutMs: 60_000, intervalMs: 1000 },
     );
     expect(graph.map((n) => `${n.id}@${n.host}`).sort()).toEqual(plan.nodes.map((n) => `${n.node}@${n.host}`).sort());
+  });
+
+  it("lets the exporter on the manager find all 9 nodes through the Swarm's services, wherever their tasks run", async () => {
+    const viewer = plan.services.find((s) => s.service === "viewer")!;
+    // Names resolve on the overlay only: ask from inside the viewer's container, as the exporter's would.
+    const resolveOnOverlay = async (name: string) => (await execIn(viewer.container, ["getent", "ahostsv4", name], managerEndpoint(plan))).stdout.split(/\s+/)[0] ?? "";
+    const found = await labNodesFromSwarm(docker(managerEndpoint(plan)), STACK, 18443, resolveOnOverlay)();
+    const located = await locateTasks(plan);
+    expect(found.map((n) => n.name)).toEqual(plan.nodes.map((n) => n.node));
+    for (const node of found) {
+      const planned = plan.nodes.find((n) => n.node === node.name)!;
+      expect(node.rpcUrl, node.name).toBe(`http://${planned.container}:18443`);
+      expect(node.role, node.name).toBe(planned.role);
+      expect(node.ip, node.name).toMatch(/^10\.77\.63\.\d+$/);
+      // Stats come from the manager's engine: its own tasks by container, the others' fall back to the service name.
+      const task = located.get(node.name)!;
+      if (task.host === "h1") expect(node.container, node.name).toMatch(new RegExp(`^${planned.container}\\.1\\.`));
+      else expect(node.container, node.name).toBe(planned.container);
+    }
   });
 
   it("re-applies an added edge: only the dialling node's service is replaced, and it keeps its chain", async () => {
