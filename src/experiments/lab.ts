@@ -3,6 +3,7 @@
 import { dockerSource } from "../../viewer/discover.js";
 import { dockerEngine, LabCommandError, listNodes } from "../lab/docker.js";
 import { CHAIN_PARAMS, ZMQ_PORTS } from "../plan/chains.js";
+import type { LinkConditions } from "../topology/link.js";
 import { byName, edgesFromAddedNodes, type Edge } from "./graph.js";
 import { allowedHost, rpcClient, type RpcClient } from "./rpc.js";
 
@@ -17,6 +18,8 @@ export interface LabNode {
   /** The node's loaded wallet (miners: "miner", wallet nodes: "wallet"), if any. */
   wallet: string | undefined;
   zmq: { hashblock: string; hashtx: string };
+  relays?: Record<string, string>;
+  links?: Record<string, LinkConditions>;
 }
 
 export interface Lab {
@@ -74,6 +77,8 @@ export async function connectLab(stack: string): Promise<Lab> {
         rpc,
         wallet: wallets[0],
         zmq: { hashblock: `tcp://${node.ip}:${ZMQ_PORTS.hashblock}`, hashtx: `tcp://${node.ip}:${ZMQ_PORTS.hashtx}` },
+        ...(node.relays === undefined ? {} : { relays: node.relays }),
+        ...(node.links === undefined ? {} : { links: node.links }),
       };
     }),
   );

@@ -192,10 +192,16 @@ function withLinks(nodes: NodePlan[], edges: EdgePlan[], hosts: Map<string, Host
     const link = nodeLinkPlan(ends.get(node.node) ?? []);
     if (link === undefined) return node;
     const relays = link.relays.map((relay) => `127.0.0.1:${relay.port}=${relay.peer}`).join(",");
+    const dialled = edges.filter((edge) => edge.from === node.node && edge.link !== undefined);
+    // For the viewer and experiments, which find a lab by its labels: relay address → peer, peer → conditions.
+    const labels: Labels = {
+      ...(relays === "" ? {} : { "netlab.relays": relays }),
+      ...(dialled.length === 0 ? {} : { "netlab.links": JSON.stringify(Object.fromEntries(dialled.map((edge) => [edge.to, edge.link]))) }),
+    };
     return {
       ...node,
       env: [...node.env, `NETLAB_LINK=${JSON.stringify(link)}`],
-      labels: { ...node.labels, ...(relays === "" ? {} : { "netlab.relays": relays }) },
+      labels: { ...node.labels, ...labels },
       link,
       capAdd: ["NET_ADMIN"],
     };
