@@ -54,3 +54,13 @@ describe("relayed edges in views of the lab", () => {
     expect(renderPropagationHtml(result)).toContain("<h2>Link conditions</h2>");
   });
 });
+
+describe("relayed edges in the partition experiment", () => {
+  it("cuts an edge dialled through a relay: its added node and its live connection", async () => {
+    const { planCut } = await import("../../src/experiments/partition-analysis.js");
+    const nodes = plan.nodes.map((n) => ({ name: n.node, ip: n.ip, p2p: n.p2pAddress, ...linkLabels(n.labels) }));
+    const cut = planCut(nodes, new Set(["a"]), { a: ["127.0.0.1:40001"], b: ["10.77.1.12:18444"] }, { a: [{ id: 7, addr: "127.0.0.1:40001", inbound: false }] });
+    expect(cut.removeAdded).toEqual([{ node: "a", target: "127.0.0.1:40001", peer: "b" }]);
+    expect(cut.disconnect).toEqual([{ node: "a", id: 7, addr: "127.0.0.1:40001", peer: "b", inbound: false }]);
+  });
+});
