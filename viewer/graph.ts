@@ -1,5 +1,6 @@
 // One graph from what the nodes say: managed nodes, external peers, live connections from the outbound side,
 // and where the live network differs from the declared one. Pure: the same snapshots give the same graph.
+import { describeLink } from "../src/topology/link.js";
 import type { GraphEdge, GraphNode, LabDescription, LabGraph, NodeSnapshot, PeerInfo } from "./types.js";
 
 /** "10.0.0.5:18444" → "10.0.0.5"; "[fd00::1]:8333" → "fd00::1". */
@@ -108,6 +109,12 @@ export function buildGraph(lab: LabDescription, snapshots: NodeSnapshot[], decla
       edge.status = "undeclared";
       undeclared.push({ from: edge.source, to: edge.target, connectionType: edge.connectionType });
     }
+  }
+
+  const linksOf = new Map(lab.nodes.map((node) => [node.name, node.links ?? {}] as const));
+  for (const edge of edges.values()) {
+    const link = linksOf.get(edge.source)?.[edge.target];
+    if (link !== undefined) edge.link = describeLink(link);
   }
 
   for (const edge of edges.values()) {

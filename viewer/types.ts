@@ -102,6 +102,8 @@ export interface GraphEdge {
   transport?: string;
   bytesSent?: number;
   bytesRecv?: number;
+  /** Declared link conditions, e.g. "latency 100ms, 1mbit". */
+  link?: string;
 }
 
 export interface LabGraph {

@@ -36,6 +36,7 @@ describe("relayed edges in views of the lab", () => {
     const graph = buildGraph(fromOutputs, snapshots, fromOutputs.declaredEdges, new Date(0));
     expect(graph.edges.map((e) => `${e.source}->${e.target} ${e.status}`).sort()).toEqual(["a->b connected", "b->c connected"]);
     expect(graph.nodes.some((n) => n.kind === "external")).toBe(false);
+    expect(graph.edges.find((e) => e.source === "a")?.link).toBe("latency 100ms, loss 1%");
   });
 
   it("the experiments resolve relayed added nodes and carry the edge's conditions into the report", () => {
