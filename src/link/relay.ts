@@ -32,6 +32,11 @@ function delayedPipe(from: Socket, to: Socket, options: RelayOptions): void {
   let lastDelivery = 0;
   let queued = 0;
   let timer: NodeJS.Timeout | undefined;
+  // Reading pauses while too much waits here or in the outgoing socket's buffer (a slow or shaped peer).
+  const maybeResume = () => {
+    if (queued <= limit && to.writableLength <= limit && from.isPaused() && !from.destroyed) from.resume();
+  };
+  to.on("drain", maybeResume);
   const drain = () => {
     timer = undefined;
     while (queue.length > 0 && queue[0]!.at <= performance.now()) {
@@ -39,7 +44,7 @@ function delayedPipe(from: Socket, to: Socket, options: RelayOptions): void {
       queued -= item.bytes;
       item.deliver();
     }
-    if (queued <= limit && from.isPaused() && !from.destroyed) from.resume();
+    maybeResume();
     if (queue.length > 0) timer = setTimeout(drain, Math.max(1, Math.ceil(queue[0]!.at - performance.now())));
   };
   const later = (bytes: number, deliver: () => void) => {
@@ -53,7 +58,7 @@ function delayedPipe(from: Socket, to: Socket, options: RelayOptions): void {
     later(chunk.length, () => {
       if (!to.destroyed) to.write(chunk);
     });
-    if (queued > limit) from.pause();
+    if (queued > limit || to.writableLength > limit) from.pause();
   });
   from.on("end", () => later(0, () => to.end()));
   // A reset or failed connection (closed without a clean end) is passed on after what was already read.

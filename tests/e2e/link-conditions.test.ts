@@ -1,5 +1,6 @@
 // Link conditions on a real regtest lab (stack t-link): a line n1 - n2 - n3 - n4 with 100 ms latency on n2 → n3
-// (a relay in n2's container, as this kernel has no netem) and 1 mbit on n3 → n4 (tbf in both containers).
+// (a relay in n2's container, as this kernel has no netem), 1 mbit on n3 → n4 (tbf in both containers), and a
+// side branch n5 → n4 with 20 % loss (iptables drops in n5).
 // Blocks mined at n1 must reach n3 about 100 ms after n2, before and after a restart; without the latency the
 // same gap is small. Everything is labelled netlab.stack=t-link and removed at the end, also on failure.
 import { execFileSync } from "node:child_process";
@@ -27,11 +28,12 @@ function topology(conditioned: boolean): string {
     [
       "name: link-line",
       "chain: regtest",
-      "nodes: [{ name: n1, role: miner }, { name: n2 }, { name: n3 }, { name: n4 }]",
+      "nodes: [{ name: n1, role: miner }, { name: n2 }, { name: n3 }, { name: n4 }, { name: n5 }]",
       "edges:",
       "  - { from: n1, to: n2 }",
       `  - { from: n2, to: n3${conditioned ? ", latency: 100ms" : ""} }`,
       `  - { from: n3, to: n4${conditioned ? ", bandwidth: 1mbit" : ""} }`,
+      `  - { from: n5, to: n4${conditioned ? ", loss: 20%" : ""} }`,
       "",
     ].join("\n"),
   );
@@ -60,7 +62,7 @@ async function propagation(name: string): Promise<PropagationResult> {
   const { result } = await runPropagation({
     stack: STACK, blocks: 7, txs: 0, miner: "n1", seed: 1, outDir: join(scratch, name), method: "zmq", timeoutMs: 30_000, log: () => undefined,
   });
-  for (const item of result.items) expect(item.reached, `${item.id} reached`).toBe(4);
+  for (const item of result.items) expect(item.reached, `${item.id} reached`).toBe(5);
   figures[name] = {
     perBlockMs: result.items.map((item) => item.firstSeenMs),
     gaps: { n1n2: medianGap(result, "n1", "n2"), n2n3: medianGap(result, "n2", "n3"), n3n4: medianGap(result, "n3", "n4") },
@@ -147,14 +149,28 @@ describe("link conditions on a real lab", () => {
     expect(kbit).toBeLessThan(1300);
   }, 90_000);
 
+  it("drops packets on the lossy edge with iptables in the dialling node, and TCP still delivers", async () => {
+    const rules = await exec(lab.node("n5").container, "iptables", "-S");
+    const n4 = lab.node("n4").ip;
+    expect(rules).toContain(`-A OUTPUT -d ${n4}/32 -p tcp -m tcp --dport 18444 -m statistic --mode random --probability 0.2`);
+    expect(rules).toContain(`-A INPUT -s ${n4}/32 -p tcp -m tcp --sport 18444 -m statistic --mode random --probability 0.2`);
+    // The propagation runs above carried blocks to n5 over this edge; some of its packets were dropped.
+    const counters = await exec(lab.node("n5").container, "iptables", "-L", "-v", "-n", "-x");
+    const dropped = [...counters.matchAll(/^\s*(\d+)\s+\d+\s+DROP/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    figures.lossDroppedPackets = dropped;
+    expect(dropped).toBeGreaterThan(0);
+    expect(await lab.call<number>("n5", "getblockcount")).toBe(await lab.call<number>("n1", "getblockcount"));
+  });
+
   it("keeps the conditions after the nodes restart", async () => {
-    await Promise.all(["n2", "n3", "n4"].map((name) => docker().getContainer(lab.node(name).container).restart({ t: 30 })));
+    await Promise.all(["n2", "n3", "n4", "n5"].map((name) => docker().getContainer(lab.node(name).container).restart({ t: 30 })));
     await poll("the lab's edges to reconnect after the restart", async () => ((await unconnectedEdges(lab.plan.edges, new Map(lab.plan.nodes.map((n) => [n.node, n.container])))).length === 0 ? true : undefined), {
       timeoutMs: 150_000,
       intervalMs: 1000,
     });
     const qdiscs = await exec(lab.node("n3").container, "tc", "qdisc", "show", "dev", "eth0");
     expect(qdiscs).toMatch(/qdisc tbf [0-9a-f]+: parent 1:[0-9a-f]+ rate 1Mbit/);
+    expect(await exec(lab.node("n5").container, "iptables", "-S")).toContain("--probability 0.2");
     const result = await propagation("slow-after-restart");
     const slow = medianGap(result, "n2", "n3");
     expect(slow).toBeGreaterThanOrEqual(60);
