@@ -107,6 +107,26 @@ describe("link relay", () => {
     expect(Buffer.concat(received).equals(payload)).toBe(true);
   });
 
+  it("pushes back on the sender while the receiver does not read, and delivers everything once it does", async () => {
+    let serverSide: Socket | undefined;
+    let length = 0;
+    const slow = await server((socket) => {
+      serverSide = socket;
+      socket.pause();
+      socket.on("data", (chunk: Buffer) => (length += chunk.length));
+    });
+    const r = await startRelay({ listenHost: "127.0.0.1", listenPort: port(), targetHost: "127.0.0.1", targetPort: slow.port, latencyMs: 1, jitterMs: 0, maxQueuedBytes: 64 * 1024 });
+    cleanups.push(() => r.close());
+    const socket = await client(r.port);
+    const total = 32 * 1024 * 1024;
+    socket.write(Buffer.alloc(total));
+    await new Promise((done) => setTimeout(done, 500));
+    // The relay stopped reading: most of the data still waits in the sender's own buffer.
+    expect(socket.writableLength).toBeGreaterThan(total / 2);
+    serverSide!.resume();
+    await expect.poll(() => length, { timeout: 15_000 }).toBe(total);
+  });
+
   it("closes cleanly when the client ends: the server sees the end after the data, then the relay lets go", async () => {
     const events: string[] = [];
     const sink = await server((socket) => {
