@@ -56,6 +56,15 @@ describe("relayed edges in views of the lab", () => {
   });
 });
 
+describe("relayed edges in the exporter", () => {
+  it("labels a relayed peer's ping with the node behind the relay", async () => {
+    const { peerLabel } = await import("../../src/exporter/metrics.js");
+    const labNodes = new Map([["10.77.1.11", "b"], ["127.0.0.1:40001", "b"]]);
+    expect(peerLabel("127.0.0.1:40001", labNodes)).toBe("b");
+    expect(peerLabel("10.77.1.11:18444", labNodes)).toBe("b");
+  });
+});
+
 describe("relayed edges in the partition experiment", () => {
   it("cuts an edge dialled through a relay: its added node and its live connection", async () => {
     const { planCut } = await import("../../src/experiments/partition-analysis.js");
