@@ -33,6 +33,7 @@ timed debian:sid-slim base/build-base.sh sid
 # images/bitcoind is never left out of the image.
 cache=()
 $rebuild && cache=(--no-cache)
+timed "netlab-link bundle for $BITCOIND_IMAGE" bash bitcoind/prepare.sh
 timed "$BITCOIND_IMAGE" docker build -q --force-rm "${cache[@]}" \
   --build-arg IMPLEMENTATION=knots --build-arg VERSION="$KNOTS_VERSION" \
   --label netlab.image=bitcoind --tag "$BITCOIND_IMAGE" bitcoind

@@ -31,6 +31,8 @@ export class BitcoinNode extends pulumi.ComponentResource {
         destroyGraceSeconds: plan.stopTimeout,
         ...(plan.cpus === undefined ? {} : { cpus: String(plan.cpus) }),
         ...(plan.memoryMb === undefined ? {} : { memory: plan.memoryMb }),
+        // Only nodes with link conditions: tc and iptables in their own network namespace.
+        ...(plan.capAdd === undefined ? {} : { capabilities: { adds: plan.capAdd } }),
         // Wait for the healthcheck, so edges and bootstrap only run against a node that answers RPC.
         wait: true,
         waitTimeout: 300,

@@ -35,6 +35,19 @@ export interface DockerSourceOptions {
   grafanaUrl?: string;
 }
 
+/** The plan's link labels: "netlab.relays" (127.0.0.1:<port>=<peer>,...) and "netlab.links" (JSON). */
+export function linkLabels(labels: Record<string, string>): Pick<ManagedNode, "relays" | "links"> {
+  const out: Pick<ManagedNode, "relays" | "links"> = {};
+  const relays = labels["netlab.relays"];
+  if (relays) out.relays = Object.fromEntries(relays.split(",").map((pair) => pair.split("=") as [string, string]));
+  try {
+    if (labels["netlab.links"]) out.links = JSON.parse(labels["netlab.links"]) as ManagedNode["links"];
+  } catch {
+    // A label edited by hand: the lab still shows, without conditions.
+  }
+  return out;
+}
+
 export function dockerSource(stack: string, options: DockerSourceOptions = {}): LabSource {
   const chainOf = new Map<string, string>();
   return {
@@ -67,6 +80,7 @@ export function dockerSource(stack: string, options: DockerSourceOptions = {}): 
           // A stopped container has neither binding nor address: the node then shows as down.
           host: "local",
           rpcUrl: options.rpcVia !== "lab-network" && binding ? `http://127.0.0.1:${binding.HostPort}` : `http://${ip || "0.0.0.0"}:${params.rpcPort}`,
+          ...linkLabels(labels),
         };
       });
       return { stack, chain: chainName, source: "docker", nodes, declaredEdges: [], ...(options.grafanaUrl ? { grafanaUrl: options.grafanaUrl } : {}) };
@@ -86,6 +100,16 @@ export function dockerSource(stack: string, options: DockerSourceOptions = {}): 
   };
 }
 
+/** A node's relays and link conditions from the stack's edges (relayed edges dial 127.0.0.1). */
+function relaysFromEdges(edges: StackOutputs["edges"]): Pick<ManagedNode, "relays" | "links"> {
+  const out: Pick<ManagedNode, "relays" | "links"> = {};
+  const relayed = edges.filter((edge) => edge.target.startsWith("127.0.0.1:"));
+  const conditioned = edges.filter((edge) => edge.link !== undefined);
+  if (relayed.length > 0) out.relays = Object.fromEntries(relayed.map((edge) => [edge.target, edge.to]));
+  if (conditioned.length > 0) out.links = Object.fromEntries(conditioned.map((edge) => [edge.to, edge.link!]));
+  return out;
+}
+
 /** Stack outputs as `pulumi stack output --json --show-secrets` prints them. */
 export type StackOutputs = LabOutputs & { rpc: { user: string; password: string }; grafanaUrl?: string };
 
@@ -95,6 +119,7 @@ export function describeOutputs(outputs: StackOutputs): LabDescription {
     chain: outputs.chain,
     source: "pulumi",
     nodes: outputs.nodes.map((node) => ({
+      ...relaysFromEdges(outputs.edges.filter((edge) => edge.from === node.name)),
       name: node.name,
       container: node.container,
       ip: node.ip,

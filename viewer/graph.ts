@@ -1,5 +1,6 @@
 // One graph from what the nodes say: managed nodes, external peers, live connections from the outbound side,
 // and where the live network differs from the declared one. Pure: the same snapshots give the same graph.
+import { describeLink } from "../src/topology/link.js";
 import type { GraphEdge, GraphNode, LabDescription, LabGraph, NodeSnapshot, PeerInfo } from "./types.js";
 
 /** "10.0.0.5:18444" → "10.0.0.5"; "[fd00::1]:8333" → "fd00::1". */
@@ -16,9 +17,10 @@ const edgeKey = (from: string, to: string) => `${from}->${to}`;
 export function edgesFromAddedNodes(lab: LabDescription, snapshots: NodeSnapshot[]): { from: string; to: string }[] {
   const byAddress = new Map(lab.nodes.map((node) => [node.p2p, node.name] as const));
   const byHost = new Map(lab.nodes.map((node) => [node.ip, node.name] as const));
+  const relaysOf = new Map(lab.nodes.map((node) => [node.name, node.relays ?? {}] as const));
   return snapshots.flatMap((snapshot) =>
     (snapshot.addedNodes ?? []).flatMap((added) => {
-      const to = byAddress.get(added) ?? byHost.get(hostOf(added));
+      const to = relaysOf.get(snapshot.name)?.[added] ?? byAddress.get(added) ?? byHost.get(hostOf(added));
       return to === undefined ? [] : [{ from: snapshot.name, to }];
     }),
   );
@@ -79,11 +81,13 @@ export function buildGraph(lab: LabDescription, snapshots: NodeSnapshot[], decla
     });
   };
 
+  const relaysOf = new Map(lab.nodes.map((node) => [node.name, node.relays ?? {}] as const));
   for (const snapshot of snapshots) {
     if (!snapshot.up) continue;
     for (const peer of snapshot.peers ?? []) {
       const host = hostOf(peer.addr);
-      const managed = managedByHost.get(host);
+      // An edge with latency or jitter is dialled through a relay in the node's own container (127.0.0.1).
+      const managed = relaysOf.get(snapshot.name)?.[peer.addr] ?? managedByHost.get(host);
       if (!peer.inbound) addLive(snapshot.name, managed ?? externalNode(host), peer, true);
       // Inbound from a lab node is drawn from that node's outbound side; from outside, only this side knows it.
       else if (managed === undefined) addLive(externalNode(host), snapshot.name, peer, false);
@@ -105,6 +109,12 @@ export function buildGraph(lab: LabDescription, snapshots: NodeSnapshot[], decla
       edge.status = "undeclared";
       undeclared.push({ from: edge.source, to: edge.target, connectionType: edge.connectionType });
     }
+  }
+
+  const linksOf = new Map(lab.nodes.map((node) => [node.name, node.links ?? {}] as const));
+  for (const edge of edges.values()) {
+    const link = linksOf.get(edge.source)?.[edge.target];
+    if (link !== undefined) edge.link = describeLink(link);
   }
 
   for (const edge of edges.values()) {

@@ -1,3 +1,5 @@
+import type { LinkConditions } from "../src/topology/link.js";
+
 // What the viewer knows: the lab as declared (from stack outputs or container labels) and what its nodes say.
 
 export interface ManagedNode {
@@ -13,6 +15,10 @@ export interface ManagedNode {
   rpcUrl: string;
   /** The stack host the node runs on. */
   host: string;
+  /** Relays this node dials through (127.0.0.1:<port> → peer node), for edges with latency or jitter. */
+  relays?: Record<string, string>;
+  /** Link conditions of the edges this node dials, by peer node. */
+  links?: Record<string, LinkConditions>;
 }
 
 export interface LabDescription {
@@ -96,6 +102,8 @@ export interface GraphEdge {
   transport?: string;
   bytesSent?: number;
   bytesRecv?: number;
+  /** Declared link conditions, e.g. "latency 100ms, 1mbit". */
+  link?: string;
 }
 
 export interface LabGraph {

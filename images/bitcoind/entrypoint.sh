@@ -42,4 +42,12 @@ umask 077
 # Dial the kept edges quickly while the lab restarts (bitcoind alone would retry them only every 60 s).
 if [[ -s $datadir/netlab-edges ]]; then netlab-edge reconnect >/dev/null 2>&1 & fi
 
+# Link conditions from the plan (env NETLAB_LINK, only on nodes with conditioned edges): shaping and drops are
+# applied before bitcoind starts, the relays run beside it. A fresh network namespace at every start means
+# this re-applies everything after a restart.
+if [[ -n ${NETLAB_LINK:-} ]]; then
+  mode=$(node /usr/local/lib/netlab/link.mjs setup) || die "link conditions could not be applied (see above)"
+  node /usr/local/lib/netlab/link.mjs relay "$mode" &
+fi
+
 exec bitcoind

@@ -6,6 +6,7 @@ import { rpcAuthLine } from "../plan/rpcauth.js";
 import { STACK_DEFAULTS, StackSettingsError, stackSettings } from "../plan/stack.js";
 import type { LabPlan } from "../plan/types.js";
 import { TopologyError } from "../topology/errors.js";
+import { describeLink } from "../topology/link.js";
 import { FORMATS, loadTopology, parseTopology, type TopologyFormat } from "../topology/load.js";
 import { CHAINS, GENERATOR_MODELS, IMPLEMENTATIONS, type GeneratorSpec, type TopologyFile } from "../topology/schema.js";
 import { LabCommandError } from "../lab/docker.js";
@@ -35,7 +36,7 @@ function printPlan(plan: LabPlan): string {
     ),
     "",
     `edges (${plan.edges.length}):`,
-    ...plan.edges.map((e) => `  ${e.from} -> ${e.to}  (${e.target})`),
+    ...plan.edges.map((e) => `  ${e.from} -> ${e.to}  (${e.target}${e.relayTarget ? ` → ${e.relayTarget}` : ""})${e.link ? `  ${describeLink(e.link)}` : ""}`),
   ];
   if (plan.bootstrap.length > 0) lines.push("", "bootstrap:", ...plan.bootstrap.map((s) => `  ${s.name}: ${s.create}`));
   return `${lines.join("\n")}\n`;

@@ -1,8 +1,12 @@
 // The lab as a graph: declared edges from the nodes' added-node lists, hop distances, the sides of a cut. Pure.
 
+import type { LinkConditions } from "../topology/link.js";
+
 export interface Edge {
   from: string;
   to: string;
+  /** Declared link conditions of the edge, when it has any. */
+  link?: LinkConditions;
 }
 
 export interface NodeAddress {
@@ -10,6 +14,10 @@ export interface NodeAddress {
   ip: string;
   /** ip:port other nodes dial. */
   p2p: string;
+  /** Relays the node dials through: 127.0.0.1:<port> → peer node (edges with latency or jitter). */
+  relays?: Record<string, string>;
+  /** Conditions of the edges the node dials, by peer node. */
+  links?: Record<string, LinkConditions>;
 }
 
 /** "10.0.0.5:18444" → "10.0.0.5"; "[fd00::1]:8333" → "fd00::1"; an address without a port is returned as is. */
@@ -34,11 +42,12 @@ export function edgesFromAddedNodes(nodes: readonly NodeAddress[], addedNodes: R
   const seen = new Set<string>();
   for (const node of nodes) {
     for (const target of addedNodes[node.name] ?? []) {
-      const to = resolve(target);
+      const to = node.relays?.[target] ?? resolve(target);
       const key = `${node.name}->${to}`;
       if (to === undefined || to === node.name || seen.has(key)) continue;
       seen.add(key);
-      edges.push({ from: node.name, to });
+      const link = node.links?.[to];
+      edges.push({ from: node.name, to, ...(link === undefined ? {} : { link }) });
     }
   }
   return edges;

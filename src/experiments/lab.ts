@@ -3,6 +3,7 @@
 import { dockerSource } from "../../viewer/discover.js";
 import { dockerEngine, LabCommandError, listNodes } from "../lab/docker.js";
 import { CHAIN_PARAMS, ZMQ_PORTS } from "../plan/chains.js";
+import type { LinkConditions } from "../topology/link.js";
 import { byName, edgesFromAddedNodes, type Edge } from "./graph.js";
 import { allowedHost, rpcClient, type RpcClient } from "./rpc.js";
 
@@ -19,6 +20,8 @@ export interface LabNode {
   zmq: { hashblock: string; hashtx: string };
   /** Miners: the declared hashrate share (container label netlab.hashrate), if the lab carries one. */
   hashrate?: number;
+  relays?: Record<string, string>;
+  links?: Record<string, LinkConditions>;
 }
 
 export interface Lab {
@@ -78,6 +81,8 @@ export async function connectLab(stack: string): Promise<Lab> {
         wallet: wallets[0],
         zmq: { hashblock: `tcp://${node.ip}:${ZMQ_PORTS.hashblock}`, hashtx: `tcp://${node.ip}:${ZMQ_PORTS.hashtx}` },
         ...(hashrates.get(node.container) === undefined ? {} : { hashrate: hashrates.get(node.container)! }),
+        ...(node.relays === undefined ? {} : { relays: node.relays }),
+        ...(node.links === undefined ? {} : { links: node.links }),
       };
     }),
   );

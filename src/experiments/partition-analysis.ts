@@ -45,7 +45,7 @@ export function crossingConnections(nodes: readonly NodeAddress[], group: Readon
   const resolve = nodeResolver(nodes);
   return nodes.flatMap((node) =>
     (peers[node.name] ?? []).flatMap((peer) => {
-      const other = resolve(peer.addr);
+      const other = node.relays?.[peer.addr] ?? resolve(peer.addr);
       return other !== undefined && group.has(other) !== group.has(node.name) ? [{ node: node.name, id: peer.id, addr: peer.addr, peer: other, inbound: peer.inbound }] : [];
     }),
   );
@@ -60,7 +60,7 @@ export function planCut(
   const resolve = nodeResolver(nodes);
   const removeAdded = nodes.flatMap((node) =>
     (addedNodes[node.name] ?? []).flatMap((target) => {
-      const peer = resolve(target);
+      const peer = node.relays?.[target] ?? resolve(target);
       return peer !== undefined && group.has(peer) !== group.has(node.name) ? [{ node: node.name, target, peer }] : [];
     }),
   );

@@ -83,7 +83,7 @@ export async function runPartition(options: PartitionOptions): Promise<{ result:
         `the ${side === "group" ? "group" : "rest of the lab"} is not connected by declared edges among itself (${parts.map((p) => p.join(",")).join(" | ")}): its nodes could not agree on one tip during the partition`,
       );
   }
-  const addresses: NodeAddress[] = lab.nodes.map((node) => ({ name: node.name, ip: node.ip, p2p: node.p2p }));
+  const addresses: NodeAddress[] = lab.nodes.map((node) => ({ name: node.name, ip: node.ip, p2p: node.p2p, ...(node.relays === undefined ? {} : { relays: node.relays }) }));
   const winnerSide = options.winner;
   const blocks: Record<Side, number> = { group: options.blocksEach + (winnerSide === "group" ? options.lead : 0), rest: options.blocksEach + (winnerSide === "rest" ? options.lead : 0) };
 

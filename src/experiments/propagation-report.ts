@@ -2,7 +2,13 @@
 import { formatTable } from "../cli/table.js";
 import { cdfSvg, escapeHtml, formatMs, heatmapSvg, page, table, type HeatmapCell } from "./html.js";
 import type { ItemKind, ItemResult, KindSummary, PropagationResult } from "./propagation-analysis.js";
+import { describeLink } from "../topology/link.js";
 import { cdfPoints } from "./stats.js";
+
+/** Declared edges with link conditions, as "from → to: conditions". */
+function conditionedEdges(result: PropagationResult): string[][] {
+  return result.edges.filter((edge) => edge.link !== undefined).map((edge) => [`${edge.from} → ${edge.to}`, describeLink(edge.link!)]);
+}
 
 const KIND_NAMES: Record<ItemKind, string> = { block: "block", tx: "tx" };
 const KIND_COLOURS: Record<ItemKind, string> = { block: "#1f5fbf", tx: "#e07b00" };
@@ -84,6 +90,10 @@ Started ${escapeHtml(result.startedAt)}, finished ${escapeHtml(result.finishedAt
 <p class="muted">Method: <b>${escapeHtml(result.method.name)}</b> — ${escapeHtml(result.method.description)} Resolution about ${result.method.resolutionMs} ms.
 Delays count from the moment the RPC that made the item (<code>generatetoaddress</code>, <code>sendtoaddress</code>) was sent; hops are shortest paths from the item's origin over the declared edges, taken as undirected.</p>
 
+${conditionedEdges(result).length === 0 ? "<p class=\"muted\">No declared link conditions: every edge is the plain lab network.</p>" : `<h2>Link conditions</h2>
+<p class="muted">Declared per edge (latency: one-way, added in each direction). First-seen delays behind these edges include them.</p>
+${table(["edge", "conditions"], conditionedEdges(result))}`}
+
 <h2>First-seen delay per node (ms)</h2>
 <p class="muted">Rows are nodes, columns blocks (b…) then transactions (t…); the origin's cell is outlined. Hover a cell for details.</p>
 <div class="figure">
@@ -119,6 +129,7 @@ export function propagationSummary(result: PropagationResult): string {
       result.items.map((item, i) => [labels[i]!, shortId(item.id), item.origin, `${item.reached}/${result.nodes.length}`, formatMs(item.timeToMs.p50), formatMs(item.timeToMs.p90), formatMs(item.timeToMs.p100)]),
     ),
     "",
+    ...(conditionedEdges(result).length === 0 ? [] : ["link conditions:", ...conditionedEdges(result).map(([edge, link]) => `  ${edge}: ${link}`), ""]),
     "median first-seen delay by hops from the origin, ms (p90):",
   ];
   for (const kind of ["block", "tx"] as const) {

@@ -15,6 +15,7 @@ export function labNodesFromDocker(docker: Docker, stack: string, rpcPort: numbe
           ip,
           role: c.Labels["netlab.role"] ?? "relay",
           rpcUrl: `http://${ip || "0.0.0.0"}:${rpcPort}`,
+          ...(c.Labels["netlab.relays"] ? { relays: Object.fromEntries(c.Labels["netlab.relays"].split(",").map((pair) => pair.split("=") as [string, string])) } : {}),
         };
       })
       .sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));

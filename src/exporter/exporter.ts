@@ -14,6 +14,8 @@ export interface ExporterNode {
   role: string;
   /** RPC as the exporter reaches it, e.g. http://10.77.1.10:18443 inside the lab network. */
   rpcUrl: string;
+  /** Relays the node dials through (127.0.0.1:<port> → peer node), from its netlab.relays label. */
+  relays?: Record<string, string>;
 }
 
 export interface ExporterConfig {
@@ -142,7 +144,8 @@ export class Exporter {
   /** One round: poll every node, send the gauges and the blocks mined since the last round. */
   async collect(): Promise<PollResult[]> {
     const nodes = await this.config.nodes();
-    const labNodes = new Map(nodes.map((n) => [n.ip, n.name] as const));
+    // Relay ports are 40000 + the target's index across the stack, so one map serves every node.
+    const labNodes = new Map([...nodes.map((n) => [n.ip, n.name] as const), ...nodes.flatMap((n) => Object.entries(n.relays ?? {}))]);
     const results = await Promise.all(nodes.map((node) => this.pollNode(node, labNodes)));
     for (const result of results) for (const [name, value] of Object.entries(result.gauges)) this.statsd.gauge(`${result.node}.${name}`, value);
     const reference = nodes.find((node) => results.find((r) => r.node === node.name)?.up);

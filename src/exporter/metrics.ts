@@ -38,7 +38,7 @@ export function segment(text: string): string {
 /** The host part of a peer address, as a Graphite segment; a lab node's name where the address is one. */
 export function peerLabel(addr: string, labNodes: Map<string, string>): string {
   const host = addr.replace(/^\[([^\]]+)\](:\d+)?$/, "$1").replace(/^([^:]+):\d+$/, "$1");
-  return labNodes.get(host) ?? segment(host);
+  return labNodes.get(addr) ?? labNodes.get(host) ?? segment(host);
 }
 
 export function nodeGauges(r: NodeReadings, labNodes: Map<string, string>): Gauges {

@@ -1,4 +1,5 @@
 // What a running lab tells its users and the viewer: the stack outputs, derived from the plan alone.
+import type { LinkConditions } from "../topology/link.js";
 import type { LabPlan } from "./types.js";
 
 export interface NodeOutput {
@@ -26,7 +27,8 @@ export interface LabOutputs {
   network: { name: string; subnet: string };
   rpcUser: string;
   nodes: NodeOutput[];
-  edges: { from: string; to: string; target: string }[];
+  /** target: what `from` dials (a relay in its container, 127.0.0.1:<port>, on edges with latency or jitter). */
+  edges: { from: string; to: string; target: string; link?: LinkConditions }[];
 }
 
 export function labOutputs(plan: LabPlan): LabOutputs {
@@ -49,6 +51,6 @@ export function labOutputs(plan: LabPlan): LabOutputs {
       p2pPublished: node.p2pHostAddress ?? null,
       host: node.host,
     })),
-    edges: plan.edges.map((edge) => ({ from: edge.from, to: edge.to, target: edge.target })),
+    edges: plan.edges.map((edge) => ({ from: edge.from, to: edge.to, target: edge.target, ...(edge.link === undefined ? {} : { link: edge.link }) })),
   };
 }

@@ -15,6 +15,7 @@ import {
   nodeCapacity,
   type StackSettings,
 } from "./stack.js";
+import { MAX_RELAY_TARGETS, RELAY_PORT_BASE, needsRelay, nodeLinkPlan, type LinkEnd } from "./link.js";
 import type { BootstrapStep, EdgePlan, HealthcheckPlan, ImagePlan, Labels, LabPlan, NodePlan } from "./types.js";
 
 export const IMAGE_REPOSITORY = "bitcoin-netlab/bitcoind";
@@ -42,7 +43,7 @@ function optionText(value: string | number | boolean): string {
 }
 
 /** The node's bitcoind options: lab defaults first, then the topology's, with no single-value option twice. */
-function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings, otherHosts: HostSpec[], addNodes: string[]): string[] {
+function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings, otherHosts: HostSpec[], addNodes: string[], relayed: boolean): string[] {
   const options = new Map<string, string[]>();
   const set = (key: string, ...values: (string | number)[]) => options.set(key, values.map(String));
   const regtest = topology.chain === "regtest";
@@ -55,7 +56,9 @@ function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings
   set("rpcbind", "0.0.0.0");
   set("rpcallowip", settings.subnet);
   // Peers on other hosts arrive from those hosts' addresses: lab peers too.
-  set("whitelist", ...[settings.subnet, ...otherHosts.map((h) => h.address)].map((source) => `${whitelistFlags}@${source}`));
+  // A node dialling through a relay in its container sees that peer at 127.0.0.1.
+  const sources = [settings.subnet, ...otherHosts.map((h) => h.address), ...(relayed ? ["127.0.0.1/32"] : [])];
+  set("whitelist", ...sources.map((source) => `${whitelistFlags}@${source}`));
   set("listenonion", 0);
   set("printtoconsole", 1);
   set("zmqpubhashblock", `tcp://0.0.0.0:${ZMQ_PORTS.hashblock}`);
@@ -101,7 +104,7 @@ function listens(node: LabNode): boolean {
   return listen === undefined || !["0", "false"].includes(String(listen).toLowerCase());
 }
 
-function nodePlan(node: LabNode, index: number, topology: Topology, settings: StackSettings, network: string, host: HostSpec, hosts: HostSpec[]): NodePlan {
+function nodePlan(node: LabNode, index: number, topology: Topology, settings: StackSettings, network: string, host: HostSpec, hosts: HostSpec[], relayed: boolean): NodePlan {
   if (settings.mode === "swarm") return swarmNodePlan(node, index, topology, settings, network, host);
   const chain = CHAIN_PARAMS[topology.chain];
   const ip = addressAt(settings.subnet, FIRST_NODE_OFFSET + index);
@@ -121,7 +124,7 @@ function nodePlan(node: LabNode, index: number, topology: Topology, settings: St
     implementation: node.implementation,
     version: node.version,
     role: node.role,
-    command: bitcoindArgs(node, topology, settings, multiHost ? hosts.filter((h) => h.name !== host.name) : [], []),
+    command: bitcoindArgs(node, topology, settings, multiHost ? hosts.filter((h) => h.name !== host.name) : [], [], relayed),
     env: [`NETLAB_STACK=${settings.stack}`, `NETLAB_NODE=${node.name}`],
     labels: labelsFor(settings, node),
     network,
@@ -164,7 +167,7 @@ function swarmNodePlan(node: LabNode, index: number, topology: Topology, setting
     implementation: node.implementation,
     version: node.version,
     role: node.role,
-    command: bitcoindArgs(node, topology, settings, [], addNodes),
+    command: bitcoindArgs(node, topology, settings, [], addNodes, false),
     env: [`NETLAB_STACK=${settings.stack}`, `NETLAB_NODE=${node.name}`],
     labels: labelsFor(settings, node),
     network,
@@ -193,7 +196,7 @@ function execIn(node: NodePlan, hosts: Map<string, HostSpec>, args: string): str
   return taskExec(node.swarm.service, hosts.get(node.host)!, [...hosts.values()], args);
 }
 
-function edgePlan(from: NodePlan, to: NodePlan, hosts: Map<string, HostSpec>): EdgePlan {
+function edgePlan(edge: Topology["edges"][number], from: NodePlan, to: NodePlan, toIndex: number, hosts: Map<string, HostSpec>): EdgePlan {
   if (from.swarm !== undefined)
     return {
       name: `${from.node}-to-${to.node}`,
@@ -205,15 +208,64 @@ function edgePlan(from: NodePlan, to: NodePlan, hosts: Map<string, HostSpec>): E
     };
   // Across hosts the dialler reaches the target through the target host's address and published port.
   const published = to.ports.find((port) => port.ip !== "127.0.0.1")?.external;
-  const target = from.host === to.host ? to.p2pAddress : `${hosts.get(to.host)!.address}:${published}`;
+  const direct = from.host === to.host ? to.p2pAddress : `${hosts.get(to.host)!.address}:${published}`;
+  const target = needsRelay(edge.link) ? `127.0.0.1:${RELAY_PORT_BASE + toIndex}` : direct;
   return {
     name: `${from.node}-to-${to.node}`,
     from: from.node,
     to: to.node,
     target,
+    ...(edge.link === undefined ? {} : { link: edge.link }),
+    ...(target === direct ? {} : { relayTarget: direct }),
     create: `${from.docker} exec ${from.container} netlab-edge add ${target}`,
     delete: `${from.docker} exec ${from.container} netlab-edge remove ${target}`,
   };
+}
+
+const hostPort = (address: string): [string, number] => {
+  const at = address.lastIndexOf(":");
+  return [address.slice(0, at), Number(address.slice(at + 1))];
+};
+
+/** Nodes with conditioned edges get their link plan (in env NETLAB_LINK), NET_ADMIN, and a label mapping their
+ * relay addresses to peers (for the viewer). Other nodes stay exactly as they were. */
+function withLinks(nodes: NodePlan[], edges: EdgePlan[], hosts: Map<string, HostSpec>): NodePlan[] {
+  const indexOf = new Map(nodes.map((node, i) => [node.node, i] as const));
+  const byName = new Map(nodes.map((node) => [node.node, node] as const));
+  const ends = new Map<string, LinkEnd[]>();
+  const add = (node: string, end: LinkEnd) => ends.set(node, [...(ends.get(node) ?? []), end]);
+  for (const edge of edges) {
+    if (edge.link === undefined) continue;
+    const from = byName.get(edge.from)!;
+    const [peerIp, peerPort] = hostPort(edge.relayTarget ?? edge.target);
+    const relay =
+      edge.relayTarget === undefined
+        ? undefined
+        : { peer: edge.to, port: hostPort(edge.target)[1], target: edge.relayTarget, latencyMs: edge.link.latencyMs ?? 0, jitterMs: edge.link.jitterMs ?? 0 };
+    add(edge.from, { peer: edge.to, peerIp, peerPort, peerIndex: indexOf.get(edge.to)!, dials: true, relay, link: edge.link });
+    // The target sees the dialler at its container address, or at its host's address from another host.
+    const to = byName.get(edge.to)!;
+    const fromIp = from.host === to.host ? from.ip : hosts.get(from.host)!.address;
+    add(edge.to, { peer: edge.from, peerIp: fromIp, peerPort: undefined, peerIndex: indexOf.get(edge.from)!, dials: false, relay: undefined, link: edge.link });
+  }
+  return nodes.map((node) => {
+    const link = nodeLinkPlan(ends.get(node.node) ?? []);
+    if (link === undefined) return node;
+    const relays = link.relays.map((relay) => `127.0.0.1:${relay.port}=${relay.peer}`).join(",");
+    const dialled = edges.filter((edge) => edge.from === node.node && edge.link !== undefined);
+    // For the viewer and experiments, which find a lab by its labels: relay address → peer, peer → conditions.
+    const labels: Labels = {
+      ...(relays === "" ? {} : { "netlab.relays": relays }),
+      ...(dialled.length === 0 ? {} : { "netlab.links": JSON.stringify(Object.fromEntries(dialled.map((edge) => [edge.to, edge.link]))) }),
+    };
+    return {
+      ...node,
+      env: [...node.env, `NETLAB_LINK=${JSON.stringify(link)}`],
+      labels: { ...node.labels, ...labels },
+      link,
+      capAdd: ["NET_ADMIN"],
+    };
+  });
 }
 
 /** Blocks mined at bootstrap on regtest: 100 confirmations make the first coinbase spendable. */
@@ -251,8 +303,14 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
   // In a Swarm every host takes part: any of them may run a node after a failover.
   const swarm = settings.mode === "swarm";
   const hosts = stackHosts.filter((host, i) => i === 0 || swarm || placement.includes(host));
-  const nodes = topology.nodes.map((node, index) => nodePlan(node, index, topology, settings, networkName, placement[index]!, hosts));
-  const byName = new Map(nodes.map((node) => [node.node, node] as const));
+  if (swarm && topology.edges.some((edge) => edge.link !== undefined))
+    throw new TopologyError(topology.source, [{ path: ["edges"], message: `link conditions are not supported in swarm mode (stack "${settings.stack}"): deploy the lab on plain hosts, or drop latency/jitter/loss/bandwidth` }]);
+  if (topology.nodes.length > MAX_RELAY_TARGETS && topology.edges.some((edge) => needsRelay(edge.link)))
+    throw new TopologyError(topology.source, [{ path: ["edges"], message: `latency and jitter need a relay port per target node; at most ${MAX_RELAY_TARGETS} nodes` }]);
+  const relayed = new Set(topology.edges.filter((edge) => needsRelay(edge.link)).map((edge) => edge.from));
+  const planned = topology.nodes.map((node, index) => nodePlan(node, index, topology, settings, networkName, placement[index]!, hosts, relayed.has(node.name)));
+  const byName = new Map(planned.map((node) => [node.node, node] as const));
+  const indexOf = new Map(planned.map((node, i) => [node.node, i] as const));
 
   const images = new Map<string, ImagePlan>();
   for (const node of topology.nodes) {
@@ -268,7 +326,8 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
   }
 
   const hostByName = new Map(hosts.map((host) => [host.name, host] as const));
-  const edges = topology.edges.map((edge) => edgePlan(byName.get(edge.from)!, byName.get(edge.to)!, hostByName));
+  const edges = topology.edges.map((edge) => edgePlan(edge, byName.get(edge.from)!, byName.get(edge.to)!, indexOf.get(edge.to)!, hostByName));
+  const nodes = withLinks(planned, edges, hostByName);
   const rpcUser = settings.rpcAuth.split(":")[0]!;
   // The viewer of a Swarm lab learns the nodes from the plan (the manager's engine sees only its own containers).
   const labFile = swarm ? `${JSON.stringify({ stack: settings.stack, topology: topology.name, chain: topology.chain, rpcUser, network: { name: networkName, subnet: settings.subnet }, nodes, edges }, null, 2)}\n` : undefined;

@@ -1,4 +1,5 @@
 // The lab plan: everything the Pulumi program and the test rig create, decided up front. Pure data.
+import type { LinkConditions } from "../topology/link.js";
 import type { Chain, Implementation, Role } from "../topology/schema.js";
 
 export type Labels = Record<string, string>;
@@ -47,6 +48,26 @@ export interface HealthcheckPlan {
   startInterval: string;
 }
 
+/** A relay in the dialling node's container: listens on 127.0.0.1:<port>, forwards to the target. */
+export interface LinkRelayPlan {
+  peer: string;
+  port: number;
+  /** What the relay connects to: the peer's P2P address as the dialler would reach it without a relay. */
+  target: string;
+  /** Added to each chunk in each direction (when the kernel has no netem). */
+  latencyMs: number;
+  jitterMs: number;
+}
+
+/** Link conditions a node applies in its own network namespace (see src/plan/link.ts). */
+export interface NodeLinkPlan {
+  relays: LinkRelayPlan[];
+  /** Commands (argv) when the kernel has netem; the relays then forward without delay. */
+  netem: string[][];
+  /** Commands when it has not: tbf for bandwidth, iptables for loss; the relays delay. */
+  fallback: string[][];
+}
+
 export interface NodePlan {
   /** Node name in the topology. */
   node: string;
@@ -86,6 +107,10 @@ export interface NodePlan {
   host: string;
   /** The docker CLI aimed at that host, as the plan's commands use it ("docker" for the local engine). */
   docker: string;
+  /** Only on nodes with conditioned edges: what the entrypoint applies (also in env NETLAB_LINK). */
+  link?: NodeLinkPlan;
+  /** Only on nodes with conditioned edges: ["NET_ADMIN"], for tc and iptables in the node's namespace. */
+  capAdd?: string[];
 }
 
 /** A node as a Swarm service: one replica, kept on its planned host, restarted and rescheduled by the Swarm. */
@@ -113,8 +138,12 @@ export interface EdgePlan {
   name: string;
   from: string;
   to: string;
-  /** The address the `from` node dials. */
+  /** The address the `from` node dials (a relay in its container, 127.0.0.1:<port>, for latency or jitter). */
   target: string;
+  /** Only on conditioned edges: the declared conditions. */
+  link?: LinkConditions;
+  /** Only on relayed edges: the address the relay forwards to. */
+  relayTarget?: string;
   /** Shell commands run on the machine that runs Pulumi (or the rig): connect on create, disconnect on delete. */
   create: string;
   delete: string;

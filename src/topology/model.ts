@@ -1,6 +1,7 @@
 // The resolved topology: defaults applied, generator expanded. What the planner reads.
 import { GENERATOR_DEFAULTS, generateGraph } from "./generate.js";
-import type { BitcoindOptions, Chain, EdgeSpec, Implementation, Placement, Role, TopologyFile } from "./schema.js";
+import { hasConditions, mergeLink, resolveLink, type LinkConditions, type LinkSpec } from "./link.js";
+import type { BitcoindOptions, Chain, Implementation, Placement, Role, TopologyFile } from "./schema.js";
 
 /** Versions used when a topology names none. Knots: the version Debian sid ships, which these machines build. */
 export const DEFAULT_VERSIONS: Record<Implementation, string> = { knots: "29.4", core: "29.1" };
@@ -25,13 +26,20 @@ export interface LabNode {
   hashrate: number | undefined;
 }
 
+export interface LabEdgeSpec {
+  from: string;
+  to: string;
+  /** Conditions on this edge (its own, else its dialling node's, else its target node's); undefined if none. */
+  link: LinkConditions | undefined;
+}
+
 export interface Topology {
   name: string;
   chain: Chain;
   /** File the topology came from, for error messages. */
   source: string;
   nodes: LabNode[];
-  edges: EdgeSpec[];
+  edges: LabEdgeSpec[];
   placement: Placement;
 }
 
@@ -47,6 +55,7 @@ export function resolveTopology(file: TopologyFile, source: string, fallbackName
   const generated = file.generator ? generateGraph(file.generator) : { names: [], edges: [] };
   const miners = file.generator?.miners ?? (file.chain === "regtest" ? GENERATOR_DEFAULTS.miners : 0);
   const declared = new Map((file.nodes ?? []).map((node) => [node.name, node] as const));
+  const nodeLink = (name: string): LinkSpec | undefined => mergeLink(declared.get(name)?.link, defaults.link);
   const names = [...generated.names, ...(file.nodes ?? []).map((n) => n.name).filter((n) => !generated.names.includes(n))];
 
   const nodes = names.map((name, index): LabNode => {
@@ -73,7 +82,10 @@ export function resolveTopology(file: TopologyFile, source: string, fallbackName
     chain: file.chain,
     source,
     nodes,
-    edges: [...generated.edges, ...(file.edges ?? [])],
+    edges: [...generated.edges, ...(file.edges ?? [])].map(({ from, to, ...own }): LabEdgeSpec => {
+      const link = resolveLink(mergeLink(own as LinkSpec, nodeLink(from), nodeLink(to)));
+      return { from, to, link: hasConditions(link) ? link : undefined };
+    }),
     placement: file.placement ?? "spread",
   };
 }

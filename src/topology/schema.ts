@@ -1,5 +1,6 @@
 // The topology file format: what a researcher writes. Shape only; cross-field rules live in validate.ts.
 import { z } from "zod";
+import { linkFields, linkSchema } from "./link.js";
 
 export const CHAINS = ["regtest", "signet", "testnet4", "testnet", "main"] as const;
 export const IMPLEMENTATIONS = ["core", "knots"] as const;
@@ -76,6 +77,8 @@ const nodeFields = {
   /** Place the node only on stack hosts carrying all these labels. */
   hostLabels: z.record(z.string(), z.string(), { error: "must be a map of host label names to values" }),
   resources,
+  /** Link conditions for every edge of the node (an edge's own values win). */
+  link: linkSchema,
 };
 
 export const PLACEMENTS = ["spread", "binpack"] as const;
@@ -91,10 +94,10 @@ const hashrate = z
 
 export const nodeSchema = z
   .object({ name: nodeName, ...nodeFields, hashrate })
-  .partial({ implementation: true, version: true, role: true, options: true, host: true, hostLabels: true, resources: true, hashrate: true })
+  .partial({ implementation: true, version: true, role: true, options: true, host: true, hostLabels: true, resources: true, hashrate: true, link: true })
   .strict();
 
-export const edgeSchema = z.object({ from: nodeName, to: nodeName }).strict();
+export const edgeSchema = z.object({ from: nodeName, to: nodeName }).extend(z.object(linkFields).partial().shape).strict();
 
 const integer = (what: string) => z.number({ error: `must be ${what}` }).int({ error: `must be ${what}` });
 

@@ -3,6 +3,7 @@
 import ipaddr from "ipaddr.js";
 import type { IssuePath, TopologyIssue } from "./errors.js";
 import { GENERATOR_DEFAULTS, generateGraph } from "./generate.js";
+import { durationMs, type LinkSpec } from "./link.js";
 import type { BitcoindOptions, EdgeSpec, GeneratorSpec, OptionValue, TopologyFile } from "./schema.js";
 
 /** Options the lab sets itself, with why a topology may not. */
@@ -126,6 +127,14 @@ function checkGenerator(generator: GeneratorSpec, report: (path: IssuePath, mess
     report(at("miners"), `${generator.miners} miners asked for, but the generator makes only ${size} nodes`);
 }
 
+/** jitter larger than latency would ask for negative delays. */
+function checkLink(link: LinkSpec | undefined, at: IssuePath, report: (path: IssuePath, message: string) => void): void {
+  if (link?.jitter === undefined) return;
+  const latency = link.latency === undefined ? 0 : durationMs(link.latency);
+  if (durationMs(link.jitter) > latency)
+    report([...at, "jitter"], `jitter ${link.jitter} is larger than latency ${link.latency ?? "(none)"}: a delay cannot be negative; give a latency at least as large as the jitter`);
+}
+
 /** Checks everything the schema cannot; the file is already of the right shape. */
 export function validateTopology(file: TopologyFile): TopologyIssue[] {
   const issues: TopologyIssue[] = [];
@@ -181,7 +190,11 @@ export function validateTopology(file: TopologyFile): TopologyIssue[] {
     inbound.add(edge.to);
   });
 
+  (file.edges ?? []).forEach((edge, i) => checkLink(edge, ["edges", i], report));
+  declared.forEach((node, i) => checkLink(node.link, ["nodes", i, "link"], report));
+
   const defaults = file.defaults ?? {};
+  checkLink(defaults.link, ["defaults", "link"], report);
   const nodeContexts: NodeContext[] = [];
   const overrides = new Map(declared.map((node, i) => [node.name, i] as const));
   const allNames = [...generatedNames, ...declared.map((n) => n.name).filter((n) => !generatedNames.includes(n))];

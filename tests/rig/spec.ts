@@ -59,6 +59,7 @@ export function containerCreateOptions(node: NodePlan): Docker.ContainerCreateOp
       Init: node.init,
       ...(node.cpus === undefined ? {} : { NanoCpus: Math.round(node.cpus * 1e9) }),
       ...(node.memoryMb === undefined ? {} : { Memory: node.memoryMb * 1024 * 1024 }),
+      ...(node.capAdd === undefined ? {} : { CapAdd: node.capAdd }),
     },
     NetworkingConfig: {
       EndpointsConfig: { [node.network]: { IPAMConfig: { IPv4Address: node.ip } } },

@@ -273,6 +273,42 @@ describe("topology changes as stack diffs", () => {
   });
 });
 
+describe("a topology with link conditions", () => {
+  it("gives NET_ADMIN, the link plan and the relay label only to nodes with conditioned edges, and dials the relay", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "netlab-link-"));
+    const file = join(dir, "link.yaml");
+    writeFileSync(
+      file,
+      [
+        "chain: regtest",
+        "nodes: [{ name: n1, role: miner }, { name: n2 }, { name: n3 }, { name: n4 }]",
+        "edges:",
+        "  - { from: n1, to: n2 }",
+        "  - { from: n2, to: n3, latency: 100ms }",
+        "  - { from: n3, to: n4, bandwidth: 1mbit }",
+        "",
+      ].join("\n"),
+    );
+    const run = await runProgram("dev", { ...baseConfig, "netlab:topology": file });
+    const plan = buildPlan(loadTopology(file), stackSettings("dev", { rpcAuth: RPCAUTH }));
+    const container = (node: string) => run.resources.find((r) => r.type === "docker:index/container:Container" && r.name === `dev-${node}-container`)!.inputs;
+    expect(container("n1").capabilities).toBeUndefined();
+    expect(container("n1").envs).toEqual(["NETLAB_STACK=dev", "NETLAB_NODE=n1"]);
+    for (const node of ["n2", "n3", "n4"]) {
+      const planned = plan.nodes.find((n) => n.node === node)!;
+      expect(container(node).capabilities).toEqual({ adds: ["NET_ADMIN"] });
+      expect(container(node).envs).toEqual(["NETLAB_STACK=dev", `NETLAB_NODE=${node}`, `NETLAB_LINK=${JSON.stringify(planned.link)}`]);
+      expect(container(node).labels).toEqual(labels(planned.labels));
+    }
+    expect(container("n2").labels).toContainEqual({ label: "netlab.relays", value: "127.0.0.1:40002=n3" });
+    expect(container("n2").command).toContain("-whitelist=in,out,noban@127.0.0.1/32");
+    expect(container("n3").command).not.toContain("-whitelist=in,out,noban@127.0.0.1/32");
+    const edge = (name: string) => run.resources.find((r) => r.type === "command:local:Command" && r.name === `dev-${name}`)!.inputs;
+    expect(edge("n2-to-n3")).toEqual({ create: "docker exec dev-n2 netlab-edge add 127.0.0.1:40002", delete: "docker exec dev-n2 netlab-edge remove 127.0.0.1:40002" });
+    expect(edge("n3-to-n4")).toEqual({ create: "docker exec dev-n3 netlab-edge add 10.77.1.13:18444", delete: "docker exec dev-n3 netlab-edge remove 10.77.1.13:18444" });
+  });
+});
+
 describe("stack configuration", () => {
   it("tells how to create credentials when a stack has none", async () => {
     await expect(runProgram("dev", { "netlab:topology": "topologies/dev.yaml" }, [])).rejects.toThrow(/npm run stack -- init dev/);
