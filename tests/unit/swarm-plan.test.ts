@@ -104,4 +104,8 @@ describe("a lab in swarm mode", () => {
     expect(() => settings({ mode: "kubernetes" as never })).toThrow(/mode "kubernetes" must be "containers" or "swarm"/);
     expect(() => settings({ hosts: [{ name: "h1", address: "10.0.0.1", swarmNode: "bad name" }] })).toThrow(/hosts\[0\]\.swarmNode "bad name" must be a hostname/);
   });
+
+  it("refuses link conditions, naming the stack, since a Swarm task has no relay or shaping", () => {
+    expect(() => swarmPlan(`${RING}defaults:\n  link: { latency: 50ms }\n`)).toThrow(/link conditions are not supported in swarm mode \(stack "lab3"\)/);
+  });
 });
