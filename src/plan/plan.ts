@@ -104,6 +104,17 @@ function listens(node: LabNode): boolean {
   return listen === undefined || !["0", "false"].includes(String(listen).toLowerCase());
 }
 
+/** What a node runs: the planned image (or its stand-in), and what the topology asked for. */
+function nodeIdentity(node: LabNode, settings: StackSettings): Pick<NodePlan, "image" | "implementation" | "version" | "role"> {
+  const planned = imageName(node.implementation, node.version);
+  return { image: settings.imageOverrides?.[planned] ?? planned, implementation: node.implementation, version: node.version, role: node.role };
+}
+
+/** How a node's container runs, alike as a container and as a Swarm task. */
+function nodeRuntime(node: LabNode, topology: Topology): Pick<NodePlan, "restart" | "stopTimeout" | "stopSignal" | "init" | "cpus" | "memoryMb"> {
+  return { restart: "unless-stopped", stopTimeout: CHAIN_PARAMS[topology.chain].public ? 300 : 60, stopSignal: "SIGTERM", init: true, cpus: node.cpus, memoryMb: node.memoryMb };
+}
+
 function nodePlan(node: LabNode, index: number, topology: Topology, settings: StackSettings, network: string, host: HostSpec, hosts: HostSpec[], relayed: boolean): NodePlan {
   if (settings.mode === "swarm") return swarmNodePlan(node, index, topology, settings, network, host);
   const chain = CHAIN_PARAMS[topology.chain];
@@ -120,10 +131,7 @@ function nodePlan(node: LabNode, index: number, topology: Topology, settings: St
     node: node.name,
     container,
     hostname: container,
-    image: settings.imageOverrides?.[imageName(node.implementation, node.version)] ?? imageName(node.implementation, node.version),
-    implementation: node.implementation,
-    version: node.version,
-    role: node.role,
+    ...nodeIdentity(node, settings),
     command: bitcoindArgs(node, topology, settings, multiHost ? hosts.filter((h) => h.name !== host.name) : [], [], relayed),
     env: [`NETLAB_STACK=${settings.stack}`, `NETLAB_NODE=${node.name}`],
     labels: labelsFor(settings, node),
@@ -135,12 +143,7 @@ function nodePlan(node: LabNode, index: number, topology: Topology, settings: St
     ],
     volume: { name: `${container}-data`, containerPath: DATA_DIR },
     healthcheck: nodeHealthcheck(),
-    restart: "unless-stopped",
-    stopTimeout: chain.public ? 300 : 60,
-    stopSignal: "SIGTERM",
-    init: true,
-    cpus: node.cpus,
-    memoryMb: node.memoryMb,
+    ...nodeRuntime(node, topology),
     p2pAddress: `${ip}:${chain.p2pPort}`,
     rpcHostAddress: `127.0.0.1:${rpcHostPort}`,
     p2pHostAddress: publishP2p ? `${p2pBind}:${p2pHostPort}` : undefined,
@@ -163,10 +166,7 @@ function swarmNodePlan(node: LabNode, index: number, topology: Topology, setting
     node: node.name,
     container: service,
     hostname: service,
-    image: settings.imageOverrides?.[imageName(node.implementation, node.version)] ?? imageName(node.implementation, node.version),
-    implementation: node.implementation,
-    version: node.version,
-    role: node.role,
+    ...nodeIdentity(node, settings),
     command: bitcoindArgs(node, topology, settings, [], addNodes, false),
     env: [`NETLAB_STACK=${settings.stack}`, `NETLAB_NODE=${node.name}`],
     labels: labelsFor(settings, node),
@@ -176,12 +176,7 @@ function swarmNodePlan(node: LabNode, index: number, topology: Topology, setting
     volume: { name: `${service}-data`, containerPath: DATA_DIR },
     healthcheck: nodeHealthcheck(),
     swarm: swarmTask(service, host),
-    restart: "unless-stopped",
-    stopTimeout: chain.public ? 300 : 60,
-    stopSignal: "SIGTERM",
-    init: true,
-    cpus: node.cpus,
-    memoryMb: node.memoryMb,
+    ...nodeRuntime(node, topology),
     p2pAddress: `${service}:${chain.p2pPort}`,
     rpcHostAddress: `${service}:${chain.rpcPort}`,
     p2pHostAddress: publishP2p ? `${host.address}:${p2pHostPort}` : undefined,

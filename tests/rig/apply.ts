@@ -5,11 +5,12 @@ import type { RpcCredentials } from "../../src/plan/rpcauth.js";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { localNeighbourWarnings } from "../../src/lab/neighbours.js";
-import type { EdgePlan, LabPlan, NodePlan, ServiceName } from "../../src/plan/types.js";
+import type { LabPlan, NodePlan, ServiceName } from "../../src/plan/types.js";
 import { bitcoinCliOn, docker, inspectContainer, inspectNetwork, removeContainer, removeNetwork, removeVolume } from "./docker.js";
 import { upSwarm } from "./apply-swarm.js";
 import { createService, removeService, selectServices, serviceRunning } from "./services.js";
 import { rpcClient } from "./rpc.js";
+import { createEdges, runBootstrap } from "./commands.js";
 import { runShell } from "./shell.js";
 import { containerCreateOptions, networkCreateOptions, networkMatches } from "./spec.js";
 import { emptyState, readState, writeState, type RigState } from "./state.js";
@@ -206,29 +207,10 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
   report.timings.healthy = Date.now() - healthStarted;
   log(`${plan.nodes.length} nodes answer RPC after ${seconds(report.timings.healthy)}`);
 
-  // 5. Edges: `create` for new and changed ones, exactly as planned.
-  const edgesStarted = Date.now();
-  const newEdges = plan.edges.filter((edge) => !sameSpec(state.edges[edge.name], edge));
-  await mapLimit(newEdges, limit, async (edge: EdgePlan) => {
-    await runShell(`create edge ${edge.name}`, edge.create);
-    state.edges[edge.name] = edge;
-    report.edgesCreated.push(edge.name);
-  });
-  save();
-  report.timings.edges = Date.now() - edgesStarted;
-  if (newEdges.length > 0) log(`${newEdges.length} edge(s) created in ${seconds(report.timings.edges)}`);
-
-  // 6. Bootstrap steps, in order; each runs once (they are idempotent anyway).
-  const bootstrapStarted = Date.now();
-  for (const step of plan.bootstrap) {
-    if (sameSpec(state.bootstrap[step.name], step)) continue;
-    await runShell(`bootstrap step ${step.name}`, step.create);
-    state.bootstrap[step.name] = step;
-    report.bootstrapRun.push(step.name);
-    save();
-  }
-  report.timings.bootstrap = Date.now() - bootstrapStarted;
-  if (report.bootstrapRun.length > 0) log(`bootstrap (${report.bootstrapRun.join(", ")}) in ${seconds(report.timings.bootstrap)}`);
+  // 5. Edges: `create` for new and changed ones, exactly as planned. 6. Bootstrap steps, in order, once each.
+  const applying = { plan, state, report, save, log, limit };
+  await createEdges(applying);
+  await runBootstrap(applying);
 
   // 7. Every declared edge connected.
   const connectStarted = Date.now();
