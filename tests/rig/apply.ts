@@ -82,7 +82,8 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
 
   const started = Date.now();
   const services = selectServices(plan.services, options.services ?? []);
-  if (services.length > 0 && plan.hosts[0]?.docker !== undefined) throw new RigApplyError("the rig runs services only on the local engine; this plan's first host is remote");
+  // The services run on the first host, as infra/ places them.
+  const servicesEndpoint = plan.hosts[0]?.docker;
   const leftOut = plan.services.filter((s) => !services.includes(s)).map((s) => s.service);
   if (leftOut.length > 0) log(`services left out: ${leftOut.join(", ")}`);
   const previous = readState(plan.stack, stateDir);
@@ -224,23 +225,23 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
   state.grafanaPassword ??= options.grafanaPassword ?? randomBytes(18).toString("base64url");
   const secrets = { rpcPassword: options.credentials.password, grafanaPassword: options.grafanaPassword ?? state.grafanaPassword };
   for (const applied of Object.values(appliedServices).filter((s) => !services.some((wanted) => wanted.service === s.service))) {
-    await removeService(applied);
+    await removeService(applied, servicesEndpoint);
     delete appliedServices[applied.service];
     report.services.removed.push(applied.service);
   }
   await mapLimit(services, limit, async (service) => {
-    if (sameSpec(appliedServices[service.service], service) && (await serviceRunning(service))) {
+    if (sameSpec(appliedServices[service.service], service) && (await serviceRunning(service, servicesEndpoint))) {
       report.services.unchanged.push(service.service);
       return;
     }
-    await removeService(service);
-    await createService(service, secrets, REPO_ROOT);
+    await removeService(service, servicesEndpoint);
+    await createService(service, secrets, REPO_ROOT, servicesEndpoint);
     appliedServices[service.service] = service;
     report.services.created.push(service.service);
   });
   save();
   await waitHealthy(
-    services.filter((s) => s.healthy).map((s) => ({ node: s.service, container: s.container })),
+    services.filter((s) => s.healthy).map((s) => ({ node: s.service, container: s.container, endpoint: servicesEndpoint })),
     options.healthTimeoutMs ?? 180_000,
     new Set(report.services.created),
   );
