@@ -1,5 +1,7 @@
 import type Docker from "dockerode";
 import { lookup } from "node:dns/promises";
+import { readFile } from "node:fs/promises";
+import type { NodePlan } from "../plan/types.js";
 import type { ExporterNode } from "./exporter.js";
 
 /** The lab's node containers, running or not, from their labels. */
@@ -51,4 +53,12 @@ export function labNodesFromSwarm(docker: Docker, stack: string, rpcPort: number
 
 async function resolveName(name: string): Promise<string> {
   return (await lookup(name, { family: 4 })).address;
+}
+
+/** A lab over several plain hosts: the nodes of the lab file (the plan's, RPC as the first host reaches it). */
+export function labNodesFromFile(file: string): () => Promise<ExporterNode[]> {
+  return async () => {
+    const lab = JSON.parse(await readFile(file, "utf8")) as { nodes: Pick<NodePlan, "node" | "container" | "ip" | "role" | "rpcHostAddress">[] };
+    return lab.nodes.map((node) => ({ name: node.node, container: node.container, ip: node.ip, role: node.role, rpcUrl: `http://${node.rpcHostAddress}` }));
+  };
 }

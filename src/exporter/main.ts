@@ -2,7 +2,7 @@
 import Docker from "dockerode";
 import { readFileSync } from "node:fs";
 import type { ExporterFileConfig } from "../plan/monitoring.js";
-import { labNodesFromDocker, labNodesFromSwarm } from "./discover.js";
+import { labNodesFromDocker, labNodesFromFile, labNodesFromSwarm } from "./discover.js";
 import { Exporter } from "./exporter.js";
 
 function main(): void {
@@ -18,7 +18,10 @@ function main(): void {
     intervalSeconds: config.intervalSeconds,
     statsd: config.statsd,
     rpc: { user: config.rpc.user, password },
-    nodes: (config.discovery === "swarm" ? labNodesFromSwarm : labNodesFromDocker)(new Docker(), config.stack, config.rpc.port),
+    nodes:
+      config.discovery === "lab-file" && config.labFile !== undefined
+        ? labNodesFromFile(config.labFile)
+        : (config.discovery === "swarm" ? labNodesFromSwarm : labNodesFromDocker)(new Docker(), config.stack, config.rpc.port),
     dockerStats: config.dockerStats,
   });
   let rounds = 0;

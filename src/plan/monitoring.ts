@@ -36,8 +36,12 @@ export interface ExporterFileConfig {
   statsd: { host: string; port: number };
   rpc: { user: string; passwordFile: string; port: number };
   dockerStats: boolean;
-  /** How nodes are found each round: by container labels (default), or in swarm mode by the manager's services. */
-  discovery?: "swarm";
+  /**
+   * How nodes are found each round: by container labels (default, one host), in swarm mode by the manager's
+   * services, over several plain hosts from the lab file (the first host's engine sees only its own containers).
+   */
+  discovery?: "swarm" | "lab-file";
+  labFile?: string;
 }
 
 function service(
@@ -72,8 +76,11 @@ const hostUrl = (settings: StackSettings, name: keyof typeof SERVICE_PORT_OFFSET
 
 export const LAB_FILE = "/etc/netlab/lab.json";
 
-/** The viewer of a Swarm lab: nodes from a lab file (the plan's nodes and edges), RPC at their service names. */
-function swarmViewer(settings: StackSettings, labFile: string, grafanaUrl: string): Partial<ServicePlan> {
+/**
+ * The viewer of a lab over several hosts or a Swarm: nodes from a lab file (the plan's nodes and edges, RPC as
+ * reached from the first host's lab network), since its engine sees only its own containers.
+ */
+function labFileViewer(settings: StackSettings, labFile: string, grafanaUrl: string): Partial<ServicePlan> {
   const viewer = `exec node /opt/netlab/netlab.cjs viewer --stack ${settings.stack} --plan ${LAB_FILE} --host 0.0.0.0 --port ${PORTS.viewer} --grafana ${grafanaUrl}`;
   return {
     // The password goes from its file into the viewer's environment only, never into the container's config.
@@ -87,7 +94,7 @@ function swarmViewer(settings: StackSettings, labFile: string, grafanaUrl: strin
   };
 }
 
-/** `labFile`: swarm mode's description of the nodes for the viewer. */
+/** `labFile`: for a lab over several hosts or a Swarm, the nodes as the services on the first host reach them. */
 export function servicesPlan(plan: Pick<LabPlan, "chain" | "rpcUser">, settings: StackSettings, network: string, labFile?: string): ServicePlan[] {
   if (settings.monitoring === false) return [];
   const rpcPort = CHAIN_PARAMS[plan.chain].rpcPort;
@@ -100,7 +107,7 @@ export function servicesPlan(plan: Pick<LabPlan, "chain" | "rpcUser">, settings:
     statsd: { host: graphiteIp, port: PORTS.statsd },
     rpc: { user: plan.rpcUser, passwordFile: RPC_PASSWORD_FILE, port: rpcPort },
     dockerStats: true,
-    ...(settings.mode === "swarm" ? { discovery: "swarm" as const } : {}),
+    ...(settings.mode === "swarm" ? { discovery: "swarm" as const } : labFile !== undefined ? { discovery: "lab-file" as const, labFile: LAB_FILE } : {}),
   };
   const datasource = {
     apiVersion: 1,
@@ -149,6 +156,7 @@ export function servicesPlan(plan: Pick<LabPlan, "chain" | "rpcUser">, settings:
       files: [
         { path: EXPORTER_CONFIG_FILE, content: `${JSON.stringify(exporterConfig, null, 2)}\n` },
         { path: RPC_PASSWORD_FILE, secret: "rpcPassword" },
+        ...(exporterConfig.labFile === undefined || labFile === undefined ? [] : [{ path: LAB_FILE, content: labFile }]),
       ],
       mounts: [DOCKER_SOCKET],
     }),
@@ -163,7 +171,7 @@ export function servicesPlan(plan: Pick<LabPlan, "chain" | "rpcUser">, settings:
       mounts: [DOCKER_SOCKET],
       ports: [{ internal: PORTS.viewer, external: settings.portBase + SERVICE_PORT_OFFSETS.viewer, ip: "127.0.0.1", protocol: "tcp" }],
       url: hostUrl(settings, "viewer"),
-      ...(labFile === undefined ? {} : swarmViewer(settings, labFile, grafanaUrl)),
+      ...(labFile === undefined ? {} : labFileViewer(settings, labFile, grafanaUrl)),
     }),
   ];
 }

@@ -43,7 +43,18 @@ function optionText(value: string | number | boolean): string {
 }
 
 /** The node's bitcoind options: lab defaults first, then the topology's, with no single-value option twice. */
-function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings, otherHosts: HostSpec[], addNodes: string[], relayed: boolean): string[] {
+interface ArgsContext {
+  /** The lab's other hosts, whose addresses peers on them arrive from. */
+  otherHosts: HostSpec[];
+  /** Swarm mode: the node's outbound edges as startup options. */
+  addNodes: string[];
+  /** The node dials some peers through a relay in its own container. */
+  relayed: boolean;
+  /** Addresses besides the lab subnet that may call RPC (the services' host, for a node on another host). */
+  rpcFrom: string[];
+}
+
+function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings, { otherHosts, addNodes, relayed, rpcFrom }: ArgsContext): string[] {
   const options = new Map<string, string[]>();
   const set = (key: string, ...values: (string | number)[]) => options.set(key, values.map(String));
   const regtest = topology.chain === "regtest";
@@ -54,7 +65,7 @@ function bitcoindArgs(node: LabNode, topology: Topology, settings: StackSettings
   set("chain", CHAIN_PARAMS[topology.chain].arg);
   set("rpcauth", settings.rpcAuth);
   set("rpcbind", "0.0.0.0");
-  set("rpcallowip", settings.subnet);
+  set("rpcallowip", settings.subnet, ...rpcFrom);
   // Peers on other hosts arrive from those hosts' addresses: lab peers too.
   // A node dialling through a relay in its container sees that peer at 127.0.0.1.
   const sources = [settings.subnet, ...otherHosts.map((h) => h.address), ...(relayed ? ["127.0.0.1/32"] : [])];
@@ -104,6 +115,17 @@ function listens(node: LabNode): boolean {
   return listen === undefined || !["0", "false"].includes(String(listen).toLowerCase());
 }
 
+/** What a node runs: the planned image (or its stand-in), and what the topology asked for. */
+function nodeIdentity(node: LabNode, settings: StackSettings): Pick<NodePlan, "image" | "implementation" | "version" | "role"> {
+  const planned = imageName(node.implementation, node.version);
+  return { image: settings.imageOverrides?.[planned] ?? planned, implementation: node.implementation, version: node.version, role: node.role };
+}
+
+/** How a node's container runs, alike as a container and as a Swarm task. */
+function nodeRuntime(node: LabNode, topology: Topology): Pick<NodePlan, "restart" | "stopTimeout" | "stopSignal" | "init" | "cpus" | "memoryMb"> {
+  return { restart: "unless-stopped", stopTimeout: CHAIN_PARAMS[topology.chain].public ? 300 : 60, stopSignal: "SIGTERM", init: true, cpus: node.cpus, memoryMb: node.memoryMb };
+}
+
 function nodePlan(node: LabNode, index: number, topology: Topology, settings: StackSettings, network: string, host: HostSpec, hosts: HostSpec[], relayed: boolean): NodePlan {
   if (settings.mode === "swarm") return swarmNodePlan(node, index, topology, settings, network, host);
   const chain = CHAIN_PARAMS[topology.chain];
@@ -115,34 +137,31 @@ function nodePlan(node: LabNode, index: number, topology: Topology, settings: St
   // node is reachable on its host's address, for edges from other hosts. A one-host regtest lab stays inside.
   const publishP2p = (chain.public && listens(node)) || multiHost;
   const p2pBind = chain.public ? "0.0.0.0" : host.address;
+  // The services (exporter, viewer) run on the first host; on the others RPC is published on the host's address
+  // for them, and only them (rpcallowip), behind the stack's rpcauth.
+  const servicesHost = hosts[0]!;
+  const remote = host.name !== servicesHost.name;
+  const rpcBind = remote ? host.address : "127.0.0.1";
   const container = `${settings.stack}-${node.name}`;
   return {
     node: node.name,
     container,
     hostname: container,
-    image: settings.imageOverrides?.[imageName(node.implementation, node.version)] ?? imageName(node.implementation, node.version),
-    implementation: node.implementation,
-    version: node.version,
-    role: node.role,
-    command: bitcoindArgs(node, topology, settings, multiHost ? hosts.filter((h) => h.name !== host.name) : [], [], relayed),
+    ...nodeIdentity(node, settings),
+    command: bitcoindArgs(node, topology, settings, { otherHosts: multiHost ? hosts.filter((h) => h.name !== host.name) : [], addNodes: [], relayed, rpcFrom: remote ? [servicesHost.address] : [] }),
     env: [`NETLAB_STACK=${settings.stack}`, `NETLAB_NODE=${node.name}`],
     labels: labelsFor(settings, node),
     network,
     ip,
     ports: [
-      { internal: chain.rpcPort, external: rpcHostPort, ip: "127.0.0.1", protocol: "tcp" },
+      { internal: chain.rpcPort, external: rpcHostPort, ip: rpcBind, protocol: "tcp" },
       ...(publishP2p ? [{ internal: chain.p2pPort, external: p2pHostPort, ip: p2pBind, protocol: "tcp" as const }] : []),
     ],
     volume: { name: `${container}-data`, containerPath: DATA_DIR },
     healthcheck: nodeHealthcheck(),
-    restart: "unless-stopped",
-    stopTimeout: chain.public ? 300 : 60,
-    stopSignal: "SIGTERM",
-    init: true,
-    cpus: node.cpus,
-    memoryMb: node.memoryMb,
+    ...nodeRuntime(node, topology),
     p2pAddress: `${ip}:${chain.p2pPort}`,
-    rpcHostAddress: `127.0.0.1:${rpcHostPort}`,
+    rpcHostAddress: `${rpcBind}:${rpcHostPort}`,
     p2pHostAddress: publishP2p ? `${p2pBind}:${p2pHostPort}` : undefined,
     host: host.name,
     docker: dockerCli(host),
@@ -163,11 +182,8 @@ function swarmNodePlan(node: LabNode, index: number, topology: Topology, setting
     node: node.name,
     container: service,
     hostname: service,
-    image: settings.imageOverrides?.[imageName(node.implementation, node.version)] ?? imageName(node.implementation, node.version),
-    implementation: node.implementation,
-    version: node.version,
-    role: node.role,
-    command: bitcoindArgs(node, topology, settings, [], addNodes, false),
+    ...nodeIdentity(node, settings),
+    command: bitcoindArgs(node, topology, settings, { otherHosts: [], addNodes, relayed: false, rpcFrom: [] }),
     env: [`NETLAB_STACK=${settings.stack}`, `NETLAB_NODE=${node.name}`],
     labels: labelsFor(settings, node),
     network,
@@ -176,12 +192,7 @@ function swarmNodePlan(node: LabNode, index: number, topology: Topology, setting
     volume: { name: `${service}-data`, containerPath: DATA_DIR },
     healthcheck: nodeHealthcheck(),
     swarm: swarmTask(service, host),
-    restart: "unless-stopped",
-    stopTimeout: chain.public ? 300 : 60,
-    stopSignal: "SIGTERM",
-    init: true,
-    cpus: node.cpus,
-    memoryMb: node.memoryMb,
+    ...nodeRuntime(node, topology),
     p2pAddress: `${service}:${chain.p2pPort}`,
     rpcHostAddress: `${service}:${chain.rpcPort}`,
     p2pHostAddress: publishP2p ? `${host.address}:${p2pHostPort}` : undefined,
@@ -207,7 +218,8 @@ function edgePlan(edge: Topology["edges"][number], from: NodePlan, to: NodePlan,
       delete: execIn(from, hosts, `netlab-edge remove ${to.p2pAddress}`),
     };
   // Across hosts the dialler reaches the target through the target host's address and published port.
-  const published = to.ports.find((port) => port.ip !== "127.0.0.1")?.external;
+  const p2pPort = Number(to.p2pAddress.slice(to.p2pAddress.lastIndexOf(":") + 1));
+  const published = to.ports.find((port) => port.internal === p2pPort)?.external;
   const direct = from.host === to.host ? to.p2pAddress : `${hosts.get(to.host)!.address}:${published}`;
   const target = needsRelay(edge.link) ? `127.0.0.1:${RELAY_PORT_BASE + toIndex}` : direct;
   return {
@@ -329,8 +341,10 @@ export function buildPlan(topology: Topology, settings: StackSettings): LabPlan 
   const edges = topology.edges.map((edge) => edgePlan(edge, byName.get(edge.from)!, byName.get(edge.to)!, indexOf.get(edge.to)!, hostByName));
   const nodes = withLinks(planned, edges, hostByName);
   const rpcUser = settings.rpcAuth.split(":")[0]!;
-  // The viewer of a Swarm lab learns the nodes from the plan (the manager's engine sees only its own containers).
-  const labFile = swarm ? `${JSON.stringify({ stack: settings.stack, topology: topology.name, chain: topology.chain, rpcUser, network: { name: networkName, subnet: settings.subnet }, nodes, edges }, null, 2)}\n` : undefined;
+  // Over several hosts or in a Swarm, the services on the first host learn the nodes from the plan (their engine
+  // sees only its own containers), with RPC as they reach it: a plain node on their own host at its lab address.
+  const labNodes = nodes.map((node) => (node.host === hosts[0]!.name && node.swarm === undefined ? { ...node, rpcHostAddress: `${node.ip}:${CHAIN_PARAMS[topology.chain].rpcPort}` } : node));
+  const labFile = swarm || hosts.length > 1 ? `${JSON.stringify({ stack: settings.stack, topology: topology.name, chain: topology.chain, rpcUser, network: { name: networkName, subnet: settings.subnet }, nodes: labNodes, edges }, null, 2)}\n` : undefined;
   const services = servicesPlan({ chain: topology.chain, rpcUser }, settings, networkName, labFile);
   const serviceImages = SERVICE_IMAGES.filter((image) => services.some((s) => s.image === image.name));
   return {

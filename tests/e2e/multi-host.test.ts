@@ -7,16 +7,18 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildPlan } from "../../src/plan/plan.js";
+import { EXPORTER_IMAGE, VIEWER_IMAGE } from "../../src/plan/monitoring.js";
+import { buildPlan, imageName } from "../../src/plan/plan.js";
 import { generateRpcCredentials } from "../../src/plan/rpcauth.js";
 import { stackSettings } from "../../src/plan/stack.js";
 import type { LabPlan } from "../../src/plan/types.js";
 import { parseTopology } from "../../src/topology/load.js";
-import { bitcoinCliOn, down, manualOutbound, poll, up, type UpReport } from "../rig/index.js";
+import { bitcoinCliOn, down, execIn, manualOutbound, poll, up, type UpReport } from "../rig/index.js";
 import { REPO_ROOT, writeArtifact } from "./lab.js";
 
 const SCRIPT = resolve(REPO_ROOT, "scripts/swarm/hosts.sh");
 const STACK = "t-hosts";
+const BITCOIND_IMAGE = imageName("knots", "29.4");
 // The same fixed directory as the Swarm test: one set of fake hosts per machine, and `down` first clears leftovers.
 const dir = join(tmpdir(), "netlab-swarm-e2e");
 const stateDir = mkdtempSync(join(tmpdir(), "netlab-rig-hosts-"));
@@ -36,11 +38,12 @@ describe.skipIf(!isRoot)("a lab over three Docker hosts", () => {
   beforeAll(async () => {
     await hostsScript("down");
     const started = Date.now();
-    await hostsScript("up", "--hosts", "3");
+    await hostsScript("up", "--hosts", "3", "--images", [BITCOIND_IMAGE, VIEWER_IMAGE, EXPORTER_IMAGE].join(","));
     const hostsUp = Date.now() - started;
     const credentials = generateRpcCredentials();
-    plan = buildPlan(parseTopology(TOPOLOGY, "nine.yaml"), stackSettings(STACK, { rpcAuth: credentials.auth, subnet: "10.77.59.0/24", portBase: 25900, hosts: HOSTS, monitoring: false }));
-    report = await up(plan, { credentials, stateDir });
+    plan = buildPlan(parseTopology(TOPOLOGY, "nine.yaml"), stackSettings(STACK, { rpcAuth: credentials.auth, subnet: "10.77.59.0/24", portBase: 25900, hosts: HOSTS }));
+    // The viewer and the exporter run on the first host (h1) and reach the other hosts' nodes over their addresses.
+    report = await up(plan, { credentials, stateDir, services: ["viewer", "exporter"] });
     writeArtifact("e2e-multi-host.json", { hostsUpMs: hostsUp, up: report.timings });
   }, 240_000);
 
@@ -89,5 +92,42 @@ describe.skipIf(!isRoot)("a lab over three Docker hosts", () => {
       { timeoutMs: 30_000, intervalMs: 100 },
     );
     writeArtifact("e2e-multi-host-block.json", arrival);
+  });
+
+  it("publishes RPC of the other hosts' nodes on their host's address only, for the services on the first host", () => {
+    for (const node of plan.nodes) {
+      const rpc = node.ports.find((port) => port.internal === 18443)!;
+      const address = HOSTS.find((h) => h.name === node.host)!.address;
+      expect(rpc.ip, node.node).toBe(node.host === "h1" ? "127.0.0.1" : address);
+      expect(node.command, node.node).toContain(node.host === "h1" ? "-rpcallowip=10.77.59.0/24" : "-rpcallowip=10.78.0.11");
+    }
+  });
+
+  it("shows all 9 nodes with their host in the viewer on the first host", async () => {
+    const viewer = plan.services.find((s) => s.service === "viewer")!;
+    const graph = await poll(
+      "the viewer to see all nodes up",
+      async () => {
+        const result = await execIn(viewer.container, ["node", "-e", "fetch('http://127.0.0.1:8088/api/graph').then((r) => r.text()).then((t) => process.stdout.write(t))"], HOSTS[0]!.docker);
+        const parsed = JSON.parse(result.stdout || "{}") as { nodes?: { id: string; kind: string; host?: string; up: boolean }[]; edges?: { source: string; target: string; state: string }[] };
+        const managed = (parsed.nodes ?? []).filter((n) => n.kind === "managed");
+        return managed.length === 9 && managed.every((n) => n.up) ? parsed : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    expect(graph.nodes!.filter((n) => n.kind === "managed").map((n) => `${n.id}@${n.host}`).sort()).toEqual(plan.nodes.map((n) => `${n.node}@${n.host}`).sort());
+  });
+
+  it("lets the exporter on the first host poll every node on every host", async () => {
+    const exporter = plan.services.find((s) => s.service === "exporter")!;
+    const logs = await poll(
+      "an exporter round with every node up",
+      async () => {
+        const { stdout } = await run("docker", ["-H", HOSTS[0]!.docker, "logs", exporter.container], { maxBuffer: 16 * 1024 * 1024 });
+        return /round \d+: 9\/9 nodes up/.test(stdout) ? stdout : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    expect(logs).not.toMatch(/down: /);
   });
 });

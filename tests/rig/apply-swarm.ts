@@ -8,6 +8,7 @@ import type { LabPlan } from "../../src/plan/types.js";
 import type { UpOptions, UpReport } from "./apply.js";
 import { bitcoinCliOn, docker, inspectNetwork } from "./docker.js";
 import { createService, removeService, selectServices, serviceRunning } from "./services.js";
+import { createEdges, runBootstrap } from "./commands.js";
 import { runShell } from "./shell.js";
 import { emptyState, readState, writeState } from "./state.js";
 import { labelSwarmNodes, managerEndpoint, overlayCreateOptions, serviceSpec, waitServiceGone, waitSwarmEdges, waitTasks, type TaskLocation } from "./swarm.js";
@@ -93,25 +94,9 @@ export async function upSwarm(plan: LabPlan, options: UpOptions): Promise<UpRepo
   report.timings.healthy = Date.now() - healthStarted;
   log(`${plan.nodes.length} tasks on their planned hosts answer RPC after ${seconds(report.timings.healthy)}`);
 
-  const edgesStarted = Date.now();
-  const newEdges = plan.edges.filter((edge) => !sameSpec(state.edges[edge.name], edge));
-  await mapLimit(newEdges, limit, async (edge) => {
-    await runShell(`create edge ${edge.name}`, edge.create);
-    state.edges[edge.name] = edge;
-    report.edgesCreated.push(edge.name);
-  });
-  save();
-  report.timings.edges = Date.now() - edgesStarted;
-
-  const bootstrapStarted = Date.now();
-  for (const step of plan.bootstrap) {
-    if (sameSpec(state.bootstrap[step.name], step)) continue;
-    await runShell(`bootstrap step ${step.name}`, step.create);
-    state.bootstrap[step.name] = step;
-    report.bootstrapRun.push(step.name);
-    save();
-  }
-  report.timings.bootstrap = Date.now() - bootstrapStarted;
+  const applying = { plan, state, report, save, log, limit };
+  await createEdges(applying);
+  await runBootstrap(applying);
 
   const connectStarted = Date.now();
   await waitSwarmEdges(plan, options.edgeTimeoutMs ?? 150_000);

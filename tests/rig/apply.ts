@@ -5,11 +5,12 @@ import type { RpcCredentials } from "../../src/plan/rpcauth.js";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { localNeighbourWarnings } from "../../src/lab/neighbours.js";
-import type { EdgePlan, LabPlan, NodePlan, ServiceName } from "../../src/plan/types.js";
+import type { LabPlan, NodePlan, ServiceName } from "../../src/plan/types.js";
 import { bitcoinCliOn, docker, inspectContainer, inspectNetwork, removeContainer, removeNetwork, removeVolume } from "./docker.js";
 import { upSwarm } from "./apply-swarm.js";
 import { createService, removeService, selectServices, serviceRunning } from "./services.js";
 import { rpcClient } from "./rpc.js";
+import { createEdges, runBootstrap } from "./commands.js";
 import { runShell } from "./shell.js";
 import { containerCreateOptions, networkCreateOptions, networkMatches } from "./spec.js";
 import { emptyState, readState, writeState, type RigState } from "./state.js";
@@ -81,7 +82,8 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
 
   const started = Date.now();
   const services = selectServices(plan.services, options.services ?? []);
-  if (services.length > 0 && plan.hosts[0]?.docker !== undefined) throw new RigApplyError("the rig runs services only on the local engine; this plan's first host is remote");
+  // The services run on the first host, as infra/ places them.
+  const servicesEndpoint = plan.hosts[0]?.docker;
   const leftOut = plan.services.filter((s) => !services.includes(s)).map((s) => s.service);
   if (leftOut.length > 0) log(`services left out: ${leftOut.join(", ")}`);
   const previous = readState(plan.stack, stateDir);
@@ -206,29 +208,10 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
   report.timings.healthy = Date.now() - healthStarted;
   log(`${plan.nodes.length} nodes answer RPC after ${seconds(report.timings.healthy)}`);
 
-  // 5. Edges: `create` for new and changed ones, exactly as planned.
-  const edgesStarted = Date.now();
-  const newEdges = plan.edges.filter((edge) => !sameSpec(state.edges[edge.name], edge));
-  await mapLimit(newEdges, limit, async (edge: EdgePlan) => {
-    await runShell(`create edge ${edge.name}`, edge.create);
-    state.edges[edge.name] = edge;
-    report.edgesCreated.push(edge.name);
-  });
-  save();
-  report.timings.edges = Date.now() - edgesStarted;
-  if (newEdges.length > 0) log(`${newEdges.length} edge(s) created in ${seconds(report.timings.edges)}`);
-
-  // 6. Bootstrap steps, in order; each runs once (they are idempotent anyway).
-  const bootstrapStarted = Date.now();
-  for (const step of plan.bootstrap) {
-    if (sameSpec(state.bootstrap[step.name], step)) continue;
-    await runShell(`bootstrap step ${step.name}`, step.create);
-    state.bootstrap[step.name] = step;
-    report.bootstrapRun.push(step.name);
-    save();
-  }
-  report.timings.bootstrap = Date.now() - bootstrapStarted;
-  if (report.bootstrapRun.length > 0) log(`bootstrap (${report.bootstrapRun.join(", ")}) in ${seconds(report.timings.bootstrap)}`);
+  // 5. Edges: `create` for new and changed ones, exactly as planned. 6. Bootstrap steps, in order, once each.
+  const applying = { plan, state, report, save, log, limit };
+  await createEdges(applying);
+  await runBootstrap(applying);
 
   // 7. Every declared edge connected.
   const connectStarted = Date.now();
@@ -242,23 +225,23 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
   state.grafanaPassword ??= options.grafanaPassword ?? randomBytes(18).toString("base64url");
   const secrets = { rpcPassword: options.credentials.password, grafanaPassword: options.grafanaPassword ?? state.grafanaPassword };
   for (const applied of Object.values(appliedServices).filter((s) => !services.some((wanted) => wanted.service === s.service))) {
-    await removeService(applied);
+    await removeService(applied, servicesEndpoint);
     delete appliedServices[applied.service];
     report.services.removed.push(applied.service);
   }
   await mapLimit(services, limit, async (service) => {
-    if (sameSpec(appliedServices[service.service], service) && (await serviceRunning(service))) {
+    if (sameSpec(appliedServices[service.service], service) && (await serviceRunning(service, servicesEndpoint))) {
       report.services.unchanged.push(service.service);
       return;
     }
-    await removeService(service);
-    await createService(service, secrets, REPO_ROOT);
+    await removeService(service, servicesEndpoint);
+    await createService(service, secrets, REPO_ROOT, servicesEndpoint);
     appliedServices[service.service] = service;
     report.services.created.push(service.service);
   });
   save();
   await waitHealthy(
-    services.filter((s) => s.healthy).map((s) => ({ node: s.service, container: s.container })),
+    services.filter((s) => s.healthy).map((s) => ({ node: s.service, container: s.container, endpoint: servicesEndpoint })),
     options.healthTimeoutMs ?? 180_000,
     new Set(report.services.created),
   );

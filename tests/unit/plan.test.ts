@@ -207,6 +207,27 @@ describe("labs over several Docker hosts", () => {
     ]);
   });
 
+  it("publishes the other hosts' RPC on their address for the first host's services, which learn the nodes from a lab file", () => {
+    const plan = onHosts("chain: regtest\nnodes:\n  - { name: a, host: h1 }\n  - { name: b, host: h2 }\nedges:\n  - { from: b, to: a }\n");
+    const [a, b] = plan.nodes;
+    expect(b!.ports[0]).toEqual({ internal: 18443, external: 31001, ip: "192.168.50.12", protocol: "tcp" });
+    expect(b!.rpcHostAddress).toBe("192.168.50.12:31001");
+    expect(b!.command.filter((arg) => arg.startsWith("-rpcallowip="))).toEqual(["-rpcallowip=10.88.0.0/24", "-rpcallowip=192.168.50.11"]);
+    expect(a!.rpcHostAddress).toBe("127.0.0.1:31000");
+    expect(a!.command.filter((arg) => arg.startsWith("-rpcallowip="))).toEqual(["-rpcallowip=10.88.0.0/24"]);
+    const file = (service: string) => plan.services.find((s) => s.service === service)!.files.find((f) => f.path === "/etc/netlab/lab.json")!.content!;
+    // From the first host's lab network: its own node at the lab address, the other's on its host's address.
+    const lab = JSON.parse(file("viewer")) as { nodes: { node: string; rpcHostAddress: string; host: string }[] };
+    expect(lab.nodes.map(({ node, rpcHostAddress, host }) => ({ node, rpcHostAddress, host }))).toEqual([
+      { node: "a", rpcHostAddress: "10.88.0.10:18443", host: "h1" },
+      { node: "b", rpcHostAddress: "192.168.50.12:31001", host: "h2" },
+    ]);
+    expect(file("exporter")).toBe(file("viewer"));
+    const exporterConfig = JSON.parse(plan.services.find((s) => s.service === "exporter")!.files.find((f) => f.path === "/etc/netlab/exporter.json")!.content!);
+    expect(exporterConfig).toMatchObject({ discovery: "lab-file", labFile: "/etc/netlab/lab.json" });
+    expect(plan.services.find((s) => s.service === "viewer")!.mounts).toEqual([]);
+  });
+
   it("names the node no host can take, and bad host settings", () => {
     expect(() => onHosts("chain: regtest\nnodes:\n  - { name: a, host: h9 }\n")).toThrow(/hosts\.yaml: nodes\[0\]\.host: no stack host can take node "a" \(wants host "h9"\); hosts: h1, h2 \(zone=b\), h3 \(zone=c\)/);
     expect(() => onHosts("chain: regtest\nnodes:\n  - { name: a, hostLabels: { zone: z } }\n")).toThrow(/nodes\[0\]\.host: no stack host can take node "a" \(wants label zone=z\)/);
