@@ -197,8 +197,8 @@ export async function up(plan: LabPlan, options: UpOptions): Promise<UpReport> {
 
   const healthStarted = Date.now();
   // Ready = answers RPC as the healthcheck asks it (getblockchaininfo), polled every 0.5 s.
-  // On other engines the published 127.0.0.1 port is that host's: ask through docker exec there.
-  const rpcOf = new Map(plan.nodes.map((node) => [node.node, rpcClient(node.rpcHostAddress, options.credentials)] as const));
+  // On other engines the published port is that host's: ask through docker exec there.
+  const rpcOf = new Map(plan.nodes.filter((node) => endpointOf(node.host) === undefined).map((node) => [node.node, rpcClient(node.rpcHostAddress, options.credentials)] as const));
   const waited = plan.nodes.map((node) => ({ node: node.node, container: node.container, endpoint: endpointOf(node.host) }));
   await waitHealthy(waited, options.healthTimeoutMs ?? 180_000, new Set([...report.created, ...report.replaced]), async (node) => {
     if (node.endpoint === undefined) await rpcOf.get(node.node)!.call("getblockchaininfo");
