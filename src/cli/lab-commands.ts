@@ -6,7 +6,7 @@ import { dockerSource, planSource, pulumiSource, type LabSource } from "../../vi
 import { startViewer } from "../../viewer/server.js";
 import { bitcoinCli, findNode, listNodes, LabCommandError, type LabContainer } from "../lab/docker.js";
 import { hasPulumi } from "../lab/pulumi.js";
-import { failback, failover } from "../lab/swarm.js";
+import { failback, failover, watchFailover } from "../lab/swarm.js";
 import { formatTable } from "./table.js";
 
 interface NodeStatus {
@@ -145,6 +145,17 @@ export function addLabCommands(program: Command): void {
     .action(async (host: string) => {
       const adopters = await failback(host);
       process.stderr.write(adopters.length === 0 ? `netlab swarm: no Swarm node had adopted ${host}\n` : `netlab swarm: ${adopters.join(", ")} gave back the nodes of ${host}\n`);
+    });
+
+  swarm
+    .command("watch")
+    .description("fail hosts over by themselves: when the manager marks a host's Swarm node down, failover; when it is back, failback")
+    .option("--interval <seconds>", "seconds between looks at the Swarm", positiveInteger, 2)
+    .action(async (options: { interval: number }) => {
+      const stop = new AbortController();
+      for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
+      process.stderr.write(`netlab swarm: watching the Swarm every ${options.interval} s (Ctrl-C stops)\n`);
+      await watchFailover({ intervalMs: options.interval * 1000, log: (message) => process.stderr.write(`netlab swarm: ${message}\n`), signal: stop.signal });
     });
 
   program

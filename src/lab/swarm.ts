@@ -39,7 +39,7 @@ export async function failover(host: string, engine: Docker = dockerEngine()): P
   const takers = nodes.filter((node) => node.Status.State === "ready" && node.Spec.Availability === "active" && node.Spec.Labels?.[label] !== "true");
   if (takers.length === 0) throw new LabCommandError(`no other ready Swarm node can take the nodes of "${host}"`);
   for (const node of takers) await setLabels(engine, node, (labels) => ({ ...labels, [label]: "true", [ADOPTED(host)]: "true" }));
-  return takers.map((node) => node.Description.Hostname);
+  return takers.map((node) => node.Description.Hostname).sort();
 }
 
 /** Takes `host`'s label back from the nodes that adopted it; the Swarm then moves its nodes home. */
@@ -51,5 +51,36 @@ export async function failback(host: string, engine: Docker = dockerEngine()): P
       delete labels[ADOPTED(host)];
       return labels;
     });
-  return adopters.map((node) => node.Description.Hostname);
+  return adopters.map((node) => node.Description.Hostname).sort();
+}
+
+const ready = (node: SwarmNodeInfo) => node.Status.State === "ready" && node.Spec.Availability === "active";
+
+/** One look at the Swarm: the hosts to fail over (no ready node carries their label) and to fail back. */
+export async function failoverStep(engine: Docker, log: (message: string) => void): Promise<void> {
+  const nodes = await swarmNodes(engine);
+  const hosts = new Set(nodes.flatMap((node) => Object.keys(node.Spec.Labels ?? {}).filter((key) => key.startsWith("netlab.takes.")).map((key) => key.slice("netlab.takes.".length))));
+  for (const host of hosts) {
+    const label = hostLabel(host);
+    const carriers = nodes.filter((node) => node.Spec.Labels?.[label] === "true");
+    const owners = carriers.filter((node) => node.Spec.Labels?.[ADOPTED(host)] !== "true");
+    const adopters = carriers.filter((node) => node.Spec.Labels?.[ADOPTED(host)] === "true");
+    if (!carriers.some(ready) && nodes.some(ready)) log(`${host}: no ready Swarm node runs its lab nodes; failover to ${(await failover(host, engine)).join(", ")}`);
+    else if (owners.some(ready) && adopters.length > 0) log(`${host}: back; failback from ${(await failback(host, engine)).join(", ")}`);
+  }
+}
+
+/**
+ * `netlab swarm watch`: fails a lab host over as soon as the manager marks every Swarm node carrying its label
+ * down, and back when its own node is ready again. Runs until `signal` aborts.
+ */
+export async function watchFailover(options: { engine?: Docker; intervalMs: number; log: (message: string) => void; signal: AbortSignal }): Promise<void> {
+  const engine = options.engine ?? dockerEngine();
+  while (!options.signal.aborted) {
+    await failoverStep(engine, options.log).catch((error: Error) => options.log(`error: ${error.message}`));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, options.intervalMs);
+      options.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
 }

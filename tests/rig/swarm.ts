@@ -2,7 +2,6 @@
 // The manager creates the overlay and one service per node; each task runs on a host of the Swarm, found by
 // asking the manager where it runs. Commands (edges, bootstrap) are the plan's shell strings, as in plain mode.
 import type Docker from "dockerode";
-import { failover } from "../../src/lab/swarm.js";
 import type { LabPlan, NetworkPlan, NodePlan } from "../../src/plan/types.js";
 import { bitcoinCliOn, docker } from "./docker.js";
 import { durationNs } from "./duration.js";
@@ -84,12 +83,6 @@ export async function addNodeLabel(plan: LabPlan, nodeId: string, label: string)
   const info = (await node.inspect()) as { Version: { Index: number }; Spec: { Labels?: Record<string, string> } & Record<string, unknown> };
   if (info.Spec.Labels?.[label] === "true") return;
   await node.update({ version: info.Version.Index, ...info.Spec, Labels: { ...info.Spec.Labels, [label]: "true" } });
-}
-
-/** Failover as `netlab swarm failover` does it: the other ready hosts take `host`'s label; returns their names. */
-export async function adoptHost(plan: LabPlan, host: string): Promise<string[]> {
-  const hostnames = await failover(host, docker(managerEndpoint(plan)));
-  return hostnames.map((hostname) => plan.swarm!.nodes.find((n) => n.hostname === hostname)?.host ?? hostname).sort();
 }
 
 export interface TaskLocation {
