@@ -50,10 +50,17 @@ export class Lab extends pulumi.ComponentResource {
       const options = onHost(manager);
       return { ...options, dependsOn: [...options.dependsOn, ...[...hosts.values()].map((h) => h.images)] };
     };
+    // In swarm mode each host's Swarm node carries the label that pins the host's nodes (netlab swarm watch may
+    // lend it to others on failover); services wait for the labels, or no node would be eligible.
+    const swarmLabels = (plan.swarm?.nodes ?? []).map(
+      (node) => new command.local.Command(`${name}-swarm-label-${node.host}`, { create: node.create, delete: node.delete }, { parent: this }),
+    );
     const volumeLabels = new Map(plan.volumes.map((volume) => [volume.name, volume.labels] as const));
     for (const node of plan.nodes) {
       const labels = volumeLabels.get(node.volume.name) ?? {};
-      this.nodes[node.node] = node.swarm ? new SwarmNode(`${name}-${node.node}`, node, labels, onManager()) : new BitcoinNode(`${name}-${node.node}`, node, labels, onHost(node.host));
+      this.nodes[node.node] = node.swarm
+        ? new SwarmNode(`${name}-${node.node}`, node, labels, { ...onManager(), dependsOn: [...onManager().dependsOn, ...swarmLabels] })
+        : new BitcoinNode(`${name}-${node.node}`, node, labels, onHost(node.host));
     }
     const running = (node: BitcoinNode | SwarmNode): pulumi.Resource => (node instanceof SwarmNode ? node.service : node.container);
     for (const edge of plan.edges) {

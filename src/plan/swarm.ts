@@ -21,7 +21,15 @@ export function swarmTask(service: string, host: HostSpec): SwarmTaskPlan {
 }
 
 export function swarmPlan(hosts: HostSpec[]): SwarmPlan {
-  return { manager: hosts[0]!.name, nodes: hosts.map((host) => ({ host: host.name, hostname: host.swarmNode ?? host.name, label: hostLabel(host.name) })) };
+  const manager = dockerCli(hosts[0]!);
+  return {
+    manager: hosts[0]!.name,
+    nodes: hosts.map((host) => {
+      const hostname = host.swarmNode ?? host.name;
+      const label = hostLabel(host.name);
+      return { host: host.name, hostname, label, create: `${manager} node update --label-add ${label}=true ${hostname}`, delete: `${manager} node update --label-rm ${label} ${hostname}` };
+    }),
+  };
 }
 
 /**

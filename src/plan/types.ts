@@ -129,8 +129,11 @@ export interface SwarmTaskPlan {
 export interface SwarmPlan {
   /** Stack host whose engine is the Swarm manager (the first host). */
   manager: string;
-  /** Per stack host: its Swarm node hostname and the label that pins its nodes (`docker node update --label-add`). */
-  nodes: { host: string; hostname: string; label: string }[];
+  /**
+   * Per stack host: its Swarm node hostname, the label that pins its nodes, and the shell commands (run against the
+   * manager) that put the label on that Swarm node and take it off.
+   */
+  nodes: { host: string; hostname: string; label: string; create: string; delete: string }[];
 }
 
 export interface EdgePlan {

@@ -11,7 +11,7 @@ import { createService, removeService, selectServices, serviceRunning } from "./
 import { createEdges, runBootstrap } from "./commands.js";
 import { runShell } from "./shell.js";
 import { emptyState, readState, writeState } from "./state.js";
-import { labelSwarmNodes, managerEndpoint, overlayCreateOptions, serviceSpec, waitServiceGone, waitSwarmEdges, waitTasks, type TaskLocation } from "./swarm.js";
+import { managerEndpoint, overlayCreateOptions, serviceSpec, waitServiceGone, waitSwarmEdges, waitTasks, type TaskLocation } from "./swarm.js";
 import { mapLimit, sameSpec, seconds, stderrLogger } from "./util.js";
 import { waitHealthy } from "./wait.js";
 
@@ -61,7 +61,8 @@ export async function upSwarm(plan: LabPlan, options: UpOptions): Promise<UpRepo
   }
   save();
 
-  await labelSwarmNodes(plan);
+  // The labels that pin each host's nodes, exactly as the plan's commands put them.
+  for (const node of plan.swarm!.nodes) await runShell(`label Swarm node ${node.hostname}`, node.create);
   if ((await inspectNetwork(plan.network.name, manager)) === undefined) {
     await engine.createNetwork(overlayCreateOptions(plan.network));
     log(`overlay ${plan.network.name} created (${plan.network.subnet})`);

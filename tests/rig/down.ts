@@ -63,9 +63,11 @@ export async function down(stack: string, options: { stateDir?: string; log?: Lo
     // A Swarm-scoped network (the overlay) is removed on a manager only.
     const manager = removed[endpoints.indexOf(endpoint)] !== undefined;
     const networks = (await engine.listNetworks({ filters })).filter((info) => manager || info.Scope !== "swarm").map((info) => info.Name);
-    await mapLimit(networks, 4, (name) => removeNetwork(name, endpoint));
+    // Volumes go even when a network will not (Docker 20.10 may keep a stale endpoint until dockerd restarts).
+    const networkFailure = await mapLimit(networks, 4, (name) => removeNetwork(name, endpoint)).then(() => undefined, (error: Error) => error);
     const volumes = ((await engine.listVolumes({ filters })).Volumes ?? []).map((info) => info.Name);
     await mapLimit(volumes, 8, (name) => removeVolume(name, endpoint));
+    if (networkFailure !== undefined) throw networkFailure;
     report.containers.push(...containers);
     report.networks.push(...networks);
     report.volumes.push(...volumes);

@@ -66,25 +66,6 @@ export function managerEndpoint(plan: LabPlan): string | undefined {
   return plan.hosts.find((host) => host.name === plan.swarm!.manager)!.docker;
 }
 
-/** Gives each host's Swarm node the label its planned nodes are pinned to (other labels stay). */
-export async function labelSwarmNodes(plan: LabPlan): Promise<void> {
-  const manager = docker(managerEndpoint(plan));
-  const nodes = (await manager.listNodes()) as { ID: string; Version: { Index: number }; Spec: { Labels?: Record<string, string> }; Description: { Hostname: string } }[];
-  for (const wanted of plan.swarm!.nodes) {
-    const node = nodes.find((n) => n.Description.Hostname === wanted.hostname);
-    if (node === undefined) throw new Error(`host ${wanted.host}: no Swarm node with hostname "${wanted.hostname}" (docker node ls on the manager)`);
-    await addNodeLabel(plan, node.ID, wanted.label);
-  }
-}
-
-/** `docker node update --label-add <label>=true <node>` on the manager. */
-export async function addNodeLabel(plan: LabPlan, nodeId: string, label: string): Promise<void> {
-  const node = docker(managerEndpoint(plan)).getNode(nodeId);
-  const info = (await node.inspect()) as { Version: { Index: number }; Spec: { Labels?: Record<string, string> } & Record<string, unknown> };
-  if (info.Spec.Labels?.[label] === "true") return;
-  await node.update({ version: info.Version.Index, ...info.Spec, Labels: { ...info.Spec.Labels, [label]: "true" } });
-}
-
 export interface TaskLocation {
   node: string;
   /** Stack host the task runs on. */

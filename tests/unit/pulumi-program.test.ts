@@ -430,6 +430,13 @@ describe("a stack in swarm mode", () => {
     const edge = run.resources.find((r) => r.name === "lab3-n2-to-n1")!;
     expect(edge.inputs.create).toBe(plan.edges.find((e) => e.name === "n2-to-n1")!.create);
     expect(edge.inputs.create).toContain("netlab-edge add lab3-n1:18444");
+    // Each host's Swarm node gets the label that pins its nodes, through the manager, before any service.
+    const labelCommands = run.resources.filter((r) => r.name.startsWith("lab3-swarm-label-"));
+    expect(labelCommands.map((r) => [r.name, r.inputs])).toEqual([
+      ["lab3-swarm-label-h1", { create: "docker node update --label-add netlab.takes.h1=true h1", delete: "docker node update --label-rm netlab.takes.h1 h1" }],
+      ["lab3-swarm-label-h2", { create: "docker node update --label-add netlab.takes.h2=true h2", delete: "docker node update --label-rm netlab.takes.h2 h2" }],
+      ["lab3-swarm-label-h3", { create: "docker node update --label-add netlab.takes.h3=true h3", delete: "docker node update --label-rm netlab.takes.h3 h3" }],
+    ]);
   });
 
   it("refuses swarm mode without hosts", async () => {

@@ -34,9 +34,10 @@ describe("a lab in swarm mode", () => {
     expect(plan.swarm).toEqual({
       manager: "h1",
       nodes: [
-        { host: "h1", hostname: "h1", label: "netlab.takes.h1" },
-        { host: "h2", hostname: "worker-2", label: "netlab.takes.h2" },
-        { host: "h3", hostname: "h3", label: "netlab.takes.h3" },
+        // The labels go on through the manager (h1: the local engine), by the Swarm node's hostname.
+        { host: "h1", hostname: "h1", label: "netlab.takes.h1", create: "docker node update --label-add netlab.takes.h1=true h1", delete: "docker node update --label-rm netlab.takes.h1 h1" },
+        { host: "h2", hostname: "worker-2", label: "netlab.takes.h2", create: "docker node update --label-add netlab.takes.h2=true worker-2", delete: "docker node update --label-rm netlab.takes.h2 worker-2" },
+        { host: "h3", hostname: "h3", label: "netlab.takes.h3", create: "docker node update --label-add netlab.takes.h3=true h3", delete: "docker node update --label-rm netlab.takes.h3 h3" },
       ],
     });
     expect(plan.network).toEqual({ name: "lab3-net", subnet: "10.88.0.0/24", gateway: "10.88.0.1", driver: "overlay", attachable: true, labels: { "netlab.stack": "lab3" } });
