@@ -21,3 +21,8 @@ export function containerBasics(plan: NodePlan | ServicePlan) {
     ports: plan.ports.map(({ internal, external, ip, protocol }) => ({ internal, external, ip, protocol })),
   };
 }
+
+/** A node's healthcheck as @pulumi/docker takes it (containers; Swarm services have no start interval). */
+export function healthcheckInputs(healthcheck: NodePlan["healthcheck"]) {
+  return { tests: healthcheck.test, interval: healthcheck.interval, timeout: healthcheck.timeout, retries: healthcheck.retries, startPeriod: healthcheck.startPeriod };
+}

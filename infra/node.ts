@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodePlan } from "../src/plan/types.js";
-import { containerBasics, dockerLabels } from "./container.js";
+import { containerBasics, dockerLabels, healthcheckInputs } from "./container.js";
 
 /** One Bitcoin node: its data volume and its container, exactly as planned. */
 export class BitcoinNode extends pulumi.ComponentResource {
@@ -16,14 +16,7 @@ export class BitcoinNode extends pulumi.ComponentResource {
       {
         ...containerBasics(plan),
         volumes: [{ volumeName: this.volume.name, containerPath: plan.volume.containerPath }],
-        healthcheck: {
-          tests: plan.healthcheck.test,
-          interval: plan.healthcheck.interval,
-          timeout: plan.healthcheck.timeout,
-          retries: plan.healthcheck.retries,
-          startPeriod: plan.healthcheck.startPeriod,
-          startInterval: plan.healthcheck.startInterval,
-        },
+        healthcheck: { ...healthcheckInputs(plan.healthcheck), startInterval: plan.healthcheck.startInterval },
         restart: plan.restart,
         stopTimeout: plan.stopTimeout,
         stopSignal: plan.stopSignal,

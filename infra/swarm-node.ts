@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodePlan } from "../src/plan/types.js";
-import { dockerLabels } from "./container.js";
+import { dockerLabels, healthcheckInputs } from "./container.js";
 
 /** env "K=V" strings → the map a Swarm service's containerSpec takes. */
 function envMap(env: string[]): Record<string, string> {
@@ -34,13 +34,7 @@ export class SwarmNode extends pulumi.ComponentResource {
             stopSignal: plan.stopSignal,
             stopGracePeriod: `${plan.stopTimeout}s`,
             mounts: [{ type: "volume", source: plan.volume.name, target: plan.volume.containerPath, volumeOptions: { labels: dockerLabels(volumeLabels) } }],
-            healthcheck: {
-              tests: plan.healthcheck.test,
-              interval: plan.healthcheck.interval,
-              timeout: plan.healthcheck.timeout,
-              retries: plan.healthcheck.retries,
-              startPeriod: plan.healthcheck.startPeriod,
-            },
+            healthcheck: healthcheckInputs(plan.healthcheck),
           },
           ...(plan.cpus === undefined && plan.memoryMb === undefined
             ? {}
