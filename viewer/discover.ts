@@ -6,6 +6,7 @@ import { pulumi, pulumiEnvironment } from "../src/lab/pulumi.js";
 import { dockerEngine, listNodes, LabCommandError } from "../src/lab/docker.js";
 import { CHAIN_PARAMS, chainFromArg } from "../src/plan/chains.js";
 import { DATA_DIR } from "../src/plan/plan.js";
+import { relaysFromLabel } from "../src/plan/link.js";
 import { labOutputs, type LabOutputs } from "../src/plan/outputs.js";
 import type { LabPlan } from "../src/plan/types.js";
 import type { LabDescription, ManagedNode, RpcCredentials } from "./types.js";
@@ -38,8 +39,8 @@ export interface DockerSourceOptions {
 /** The plan's link labels: "netlab.relays" (127.0.0.1:<port>=<peer>,...) and "netlab.links" (JSON). */
 export function linkLabels(labels: Record<string, string>): Pick<ManagedNode, "relays" | "links"> {
   const out: Pick<ManagedNode, "relays" | "links"> = {};
-  const relays = labels["netlab.relays"];
-  if (relays) out.relays = Object.fromEntries(relays.split(",").map((pair) => pair.split("=") as [string, string]));
+  const relays = relaysFromLabel(labels["netlab.relays"]);
+  if (relays) out.relays = relays;
   try {
     if (labels["netlab.links"]) out.links = JSON.parse(labels["netlab.links"]) as ManagedNode["links"];
   } catch {

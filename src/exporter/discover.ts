@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { lookup } from "node:dns/promises";
 import { readFile } from "node:fs/promises";
+import { relaysFromLabel } from "../plan/link.js";
 import type { NodePlan } from "../plan/types.js";
 import type { ExporterNode } from "./exporter.js";
 
@@ -17,7 +18,7 @@ export function labNodesFromDocker(docker: Docker, stack: string, rpcPort: numbe
           ip,
           role: c.Labels["netlab.role"] ?? "relay",
           rpcUrl: `http://${ip || "0.0.0.0"}:${rpcPort}`,
-          ...(c.Labels["netlab.relays"] ? { relays: Object.fromEntries(c.Labels["netlab.relays"].split(",").map((pair) => pair.split("=") as [string, string])) } : {}),
+          ...withRelays(c.Labels),
         };
       })
       .sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
@@ -58,7 +59,13 @@ async function resolveName(name: string): Promise<string> {
 /** A lab over several plain hosts: the nodes of the lab file (the plan's, RPC as the first host reaches it). */
 export function labNodesFromFile(file: string): () => Promise<ExporterNode[]> {
   return async () => {
-    const lab = JSON.parse(await readFile(file, "utf8")) as { nodes: Pick<NodePlan, "node" | "container" | "ip" | "role" | "rpcHostAddress">[] };
-    return lab.nodes.map((node) => ({ name: node.node, container: node.container, ip: node.ip, role: node.role, rpcUrl: `http://${node.rpcHostAddress}` }));
+    const lab = JSON.parse(await readFile(file, "utf8")) as { nodes: Pick<NodePlan, "node" | "container" | "ip" | "role" | "rpcHostAddress" | "labels">[] };
+    return lab.nodes.map((node) => ({ name: node.node, container: node.container, ip: node.ip, role: node.role, rpcUrl: `http://${node.rpcHostAddress}`, ...withRelays(node.labels) }));
   };
+}
+
+/** Relays a node dials through (127.0.0.1:<port> → peer), from its netlab.relays label. */
+function withRelays(labels: Record<string, string>): { relays?: Record<string, string> } {
+  const relays = relaysFromLabel(labels["netlab.relays"]);
+  return relays === undefined ? {} : { relays };
 }

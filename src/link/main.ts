@@ -2,6 +2,7 @@
 //   setup   detect netem, apply the matching commands of the plan, print the mode ("netem" or "fallback")
 //   relay <mode>  run the node's relays (with netem, they forward without delay: netem delays)
 import { execFileSync } from "node:child_process";
+import { LINK_DEVICE } from "../plan/link.js";
 import type { NodeLinkPlan } from "../plan/types.js";
 import { startRelay } from "./relay.js";
 
@@ -32,7 +33,7 @@ function hasNetem(): boolean {
 function setup(plan: NodeLinkPlan): void {
   const mode = hasNetem() ? "netem" : "fallback";
   // A restarted container gets a fresh namespace; this only matters if setup runs twice in one.
-  run(["tc", "qdisc", "del", "dev", "eth0", "root"], true);
+  run(["tc", "qdisc", "del", "dev", LINK_DEVICE, "root"], true);
   for (const argv of plan[mode]) {
     if (!run(argv)) throw new Error(`failed: ${argv.join(" ")} (does the container have NET_ADMIN?)`);
   }

@@ -8,7 +8,6 @@ import type { LinkRelayPlan, NodeLinkPlan } from "./types.js";
 
 /** Relay listen port in the dialling container: this plus the target node's index (stable as nodes are added). */
 export const RELAY_PORT_BASE = 40000;
-export const MAX_RELAY_TARGETS = 25000;
 /** The lab network's interface in a node container (its only network). */
 export const LINK_DEVICE = "eth0";
 
@@ -87,6 +86,17 @@ function fallbackCommands(ends: LinkEnd[]): string[][] {
     );
   }
   return commands;
+}
+
+/** Container label value mapping a node's relay addresses to the peers behind them: "127.0.0.1:<port>=<peer>,…". */
+export function relaysLabel(relays: LinkRelayPlan[]): string {
+  return relays.map((relay) => `127.0.0.1:${relay.port}=${relay.peer}`).join(",");
+}
+
+/** The mapping back from a relaysLabel value (undefined or empty: no relays). */
+export function relaysFromLabel(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  return Object.fromEntries(text.split(",").map((pair) => pair.split("=") as [string, string]));
 }
 
 /** The node's link plan from its conditioned edges' ends, or undefined when it has none. */

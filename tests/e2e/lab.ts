@@ -1,13 +1,15 @@
 // Test helpers around a lab the rig applied: RPC per node (through 127.0.0.1), and waiting on all nodes.
 import type Docker from "dockerode";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { promisify } from "node:util";
 import type { RpcCredentials } from "../../src/plan/rpcauth.js";
 import type { LabPlan, NodePlan } from "../../src/plan/types.js";
 import { docker, inspectContainer, poll, rpcClient, type RpcClient } from "../rig/index.js";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
+const run = promisify(execFile);
 
 export class Lab {
   constructor(
@@ -113,4 +115,19 @@ export function netlab(args: string[], options: { cwd?: string } = {}): Promise<
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("close", (code) => done({ code, stdout, stderr }));
   });
+}
+
+/** A ring of nine with one chord: the lab the tests spread over three (fake) Docker hosts. */
+export const NINE_NODE_TOPOLOGY = "chain: regtest\ngenerator: { model: ring, size: 9, miners: 2 }\nedges:\n  - { from: n5, to: n1 }\n";
+
+/**
+ * Three fake Docker hosts of scripts/swarm/hosts.sh kept under `dir`: the script bound to that directory, and the
+ * hosts as a stack's `hosts` setting names them (h1..h3 at 10.78.0.11..13, each on its own socket).
+ */
+export function fakeHosts(dir: string): { script: (...args: string[]) => Promise<string>; hosts: { name: string; docker: string; address: string }[] } {
+  const script = resolve(REPO_ROOT, "scripts/swarm/hosts.sh");
+  return {
+    script: async (...args) => (await run("bash", [script, ...args, "--dir", dir], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim(),
+    hosts: ["h1", "h2", "h3"].map((name, i) => ({ name, docker: `unix://${resolve(dir, name, "docker.sock")}`, address: `10.78.0.${11 + i}` })),
+  };
 }

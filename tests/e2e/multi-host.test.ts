@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXPORTER_IMAGE, VIEWER_IMAGE } from "../../src/plan/monitoring.js";
@@ -14,9 +14,8 @@ import { stackSettings } from "../../src/plan/stack.js";
 import type { LabPlan } from "../../src/plan/types.js";
 import { parseTopology } from "../../src/topology/load.js";
 import { bitcoinCliOn, down, execIn, manualOutbound, poll, up, type UpReport } from "../rig/index.js";
-import { REPO_ROOT, writeArtifact } from "./lab.js";
+import { NINE_NODE_TOPOLOGY, fakeHosts, writeArtifact } from "./lab.js";
 
-const SCRIPT = resolve(REPO_ROOT, "scripts/swarm/hosts.sh");
 const STACK = "t-hosts";
 const BITCOIND_IMAGE = imageName("knots", "29.4");
 // The same fixed directory as the Swarm test: one set of fake hosts per machine, and `down` first clears leftovers.
@@ -24,10 +23,9 @@ const dir = join(tmpdir(), "netlab-swarm-e2e");
 const stateDir = mkdtempSync(join(tmpdir(), "netlab-rig-hosts-"));
 const isRoot = process.getuid?.() === 0;
 const run = promisify(execFile);
-const hostsScript = (...args: string[]) => run("bash", [SCRIPT, ...args, "--dir", dir], { maxBuffer: 16 * 1024 * 1024 });
 
-const HOSTS = ["h1", "h2", "h3"].map((name, i) => ({ name, docker: `unix://${join(dir, name, "docker.sock")}`, address: `10.78.0.${11 + i}` }));
-const TOPOLOGY = "chain: regtest\ngenerator: { model: ring, size: 9, miners: 2 }\nedges:\n  - { from: n5, to: n1 }\n";
+const { script: hostsScript, hosts: HOSTS } = fakeHosts(dir);
+const TOPOLOGY = NINE_NODE_TOPOLOGY;
 
 let plan: LabPlan;
 let report: UpReport;

@@ -6,7 +6,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labNodesFromSwarm } from "../../src/exporter/discover.js";
@@ -21,9 +21,8 @@ import { bitcoinCliOn, docker, down, execIn, manualOutbound, poll, up, type UpRe
 import { taskMaps } from "../rig/apply-swarm.js";
 import { locateTasks, managerEndpoint, type TaskLocation } from "../rig/swarm.js";
 import { unconnectedEdges } from "../rig/wait.js";
-import { REPO_ROOT, writeArtifact } from "./lab.js";
+import { NINE_NODE_TOPOLOGY, fakeHosts, writeArtifact } from "./lab.js";
 
-const SCRIPT = resolve(REPO_ROOT, "scripts/swarm/hosts.sh");
 const STACK = "t-swarm";
 const SUBNET = "10.77.63.0/24";
 const PORT_BASE = 31000;
@@ -33,10 +32,9 @@ const dir = join(tmpdir(), `netlab-swarm-${STACK}`);
 const stateDir = mkdtempSync(join(tmpdir(), "netlab-rig-swarm-"));
 const isRoot = process.getuid?.() === 0;
 const run = promisify(execFile);
-const hostsScript = (...args: string[]) => run("bash", [SCRIPT, ...args, "--dir", dir], { maxBuffer: 16 * 1024 * 1024 });
 
-const HOSTS = ["h1", "h2", "h3"].map((name, i) => ({ name, docker: `unix://${join(dir, name, "docker.sock")}`, address: `10.78.0.${11 + i}` }));
-const TOPOLOGY = "chain: regtest\ngenerator: { model: ring, size: 9, miners: 2 }\nedges:\n  - { from: n5, to: n1 }\n";
+const { script: hostsScript, hosts: HOSTS } = fakeHosts(dir);
+const TOPOLOGY = NINE_NODE_TOPOLOGY;
 const figures: Record<string, unknown> = {};
 
 let plan: LabPlan;
